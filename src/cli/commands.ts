@@ -1,0 +1,7 @@
+/** Every `vigil` subcommand, one file each; add a role by adding its command here. */
+import type { Command } from './command.js';
+import { checkRulesCommand } from './check_rules.js';
+import { testRulesCommand } from './test_rules.js';
+
+/** The dispatch table, in the order `vigil --help` lists it. */
+export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand];

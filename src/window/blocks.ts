@@ -1,0 +1,189 @@
+/**
+ * A shared arena of fixed-size bit blocks. Every chunk of every series is a chain of
+ * blocks in a few large pages, so a series costs no JS object per chunk and freed
+ * blocks are reused exactly (one size, one free list, no fragmentation). Pages rather
+ * than one growing array: growth then never copies nor leaves half an array unused.
+ */
+
+/** Words per block; 8 words = 256 bits of payload per block. */
+export const BLOCK_WORDS = 8;
+/** Bits per block. */
+export const BLOCK_BITS = BLOCK_WORDS * 32;
+const PAGE_SHIFT = 13;
+const PAGE_BLOCKS = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE_BLOCKS - 1;
+
+/** The block arena: payload words plus a parallel "next block" link per block. */
+export class BlockArena {
+  /** Payload pages of PAGE_BLOCKS blocks, BLOCK_WORDS words each, most significant bit first. */
+  readonly pages: Uint32Array[] = [];
+  /** Next block of the same chunk, or -1; for a free block, the next free block. */
+  next = new Int32Array(PAGE_BLOCKS);
+  private top = 0;
+  private freeHead = -1;
+  private freeCount = 0;
+
+  /** A zeroed block with no successor. */
+  alloc(): number {
+    let b: number;
+    if (this.freeHead >= 0) {
+      b = this.freeHead;
+      this.freeHead = this.next[b]!;
+      this.freeCount--;
+      const base = (b & PAGE_MASK) * BLOCK_WORDS;
+      this.pages[b >>> PAGE_SHIFT]!.fill(0, base, base + BLOCK_WORDS);
+    } else {
+      if (this.top === this.pages.length * PAGE_BLOCKS) this.addPage();
+      b = this.top++;
+    }
+    this.next[b] = -1;
+    return b;
+  }
+
+  /** Frees a whole chain starting at `first`. */
+  freeChain(first: number): void {
+    let b = first;
+    while (b >= 0) {
+      const n = this.next[b]!;
+      this.next[b] = this.freeHead;
+      this.freeHead = b;
+      this.freeCount++;
+      b = n;
+    }
+  }
+
+  /** Blocks in use. */
+  get used(): number {
+    return this.top - this.freeCount;
+  }
+
+  /** Bytes held by the arena's arrays. */
+  get bytes(): number {
+    return this.pages.length * PAGE_BLOCKS * BLOCK_WORDS * 4 + this.next.byteLength;
+  }
+
+  private addPage(): void {
+    this.pages.push(new Uint32Array(PAGE_BLOCKS * BLOCK_WORDS));
+    const need = this.pages.length * PAGE_BLOCKS;
+    if (need > this.next.length) {
+      const n = new Int32Array(Math.max(need, Math.ceil(this.next.length * 1.25 / PAGE_BLOCKS) * PAGE_BLOCKS));
+      n.set(this.next);
+      this.next = n;
+    }
+  }
+}
+
+/**
+ * Appends bits to a block chain. Position state is public so the owner can park it in
+ * per-series columns between appends without allocating a writer per series.
+ */
+export class BitWriter {
+  /** Current block; set it through seek(). */
+  block = -1;
+  /** Bit offset inside `block`, 0..BLOCK_BITS. */
+  off = 0;
+  /** Bits written to the chain so far. */
+  bits = 0;
+  private words: Uint32Array = new Uint32Array(0);
+  private base = 0;
+
+  constructor(private readonly arena: BlockArena) {}
+
+  /** Positions the writer at bit `off` of `block`, `bits` into its chain. */
+  seek(block: number, off: number, bits: number): void {
+    this.bits = bits;
+    this.setBlock(block, off);
+  }
+
+  private setBlock(block: number, off: number): void {
+    this.block = block;
+    this.off = off;
+    this.words = this.arena.pages[block >>> PAGE_SHIFT]!;
+    this.base = (block & PAGE_MASK) * BLOCK_WORDS;
+  }
+
+  /** Writes the low `n` bits of `x` (1 <= n <= 32). */
+  write(x: number, n: number): void {
+    if (this.off === BLOCK_BITS) this.nextBlock();
+    const free = BLOCK_BITS - this.off;
+    if (n > free) {
+      // Split across the block boundary: high part here, low part in the next block.
+      const rest = n - free;
+      this.write(x >>> rest, free);
+      this.write(x, rest);
+      return;
+    }
+    const words = this.words;
+    const w = this.base + (this.off >>> 5);
+    const used = this.off & 31;
+    const room = 32 - used;
+    const v = n === 32 ? x >>> 0 : (x & ((1 << n) - 1)) >>> 0;
+    if (n <= room) {
+      words[w] = (words[w]! | ((v << (room - n)) >>> 0)) >>> 0;
+    } else {
+      const spill = n - room;
+      words[w] = (words[w]! | (v >>> spill)) >>> 0;
+      words[w + 1] = (v << (32 - spill)) >>> 0;
+    }
+    this.off += n;
+    this.bits += n;
+  }
+
+  /** Writes one bit. */
+  bit(b: number): void {
+    this.write(b, 1);
+  }
+
+  private nextBlock(): void {
+    const nb = this.arena.alloc();
+    this.arena.next[this.block] = nb;
+    this.setBlock(nb, 0);
+  }
+}
+
+/** Reads bits back from a block chain. */
+export class BitReader {
+  private block = -1;
+  private off = 0;
+  private words: Uint32Array = new Uint32Array(0);
+  private base = 0;
+
+  constructor(private readonly arena: BlockArena) {}
+
+  /** Positions the reader at the start of a chain. */
+  reset(block: number): void {
+    this.block = block;
+    this.off = 0;
+    this.words = this.arena.pages[block >>> PAGE_SHIFT]!;
+    this.base = (block & PAGE_MASK) * BLOCK_WORDS;
+  }
+
+  /** Reads `n` bits (1 <= n <= 32) as an unsigned number. */
+  read(n: number): number {
+    const off = this.off;
+    if (off + n > BLOCK_BITS) return this.readAcross(n);
+    const used = off & 31;
+    const w = this.base + (off >>> 5);
+    this.off = off + n;
+    const cur = (this.words[w]! << used) >>> 0; // bits of this word left-aligned
+    if (used + n <= 32) return cur >>> (32 - n);
+    return ((cur >>> (32 - n)) | (this.words[w + 1]! >>> (64 - used - n))) >>> 0;
+  }
+
+  /** Reads one bit. */
+  bit(): number {
+    const off = this.off;
+    if (off === BLOCK_BITS) return this.readAcross(1);
+    this.off = off + 1;
+    return (this.words[this.base + (off >>> 5)]! >>> (31 - (off & 31))) & 1;
+  }
+
+  /** The slow path of read: the bits continue in the next block. */
+  private readAcross(n: number): number {
+    const avail = BLOCK_BITS - this.off;
+    const hi = avail > 0 ? this.read(avail) : 0;
+    this.reset(this.arena.next[this.block]!);
+    const rest = n - avail;
+    return rest === 32 ? this.read(32) : ((hi << rest) | this.read(rest)) >>> 0;
+  }
+}

@@ -1,0 +1,454 @@
+/**
+ * The in-memory series window of one partition: recent samples of every series,
+ * compressed (see codec.ts) into chunks that are chains of blocks in one shared arena,
+ * with per-series state in typed-array columns, interned labels and postings.
+ * Implements the engine's Querier.
+ */
+import type { Labels } from '../promql/labels.js';
+import type { Matcher } from '../promql/matcher.js';
+import type { Querier, SeriesData } from '../promql/value.js';
+import { BitReader, BitWriter, BLOCK_BITS, BlockArena } from './blocks.js';
+import { bitsToFloat, ChunkDecoder, ChunkEncoder, floatHi, lastLo, NAN_HI, NAN_LO, STALE_HI, STALE_LO } from './codec.js';
+import { hashLabels, LabelSets } from './labelsets.js';
+import { Postings } from './postings.js';
+import { resolveMatchers } from './select.js';
+import { SymbolTable } from './symbols.js';
+
+/** Outcome of an append; rejections are counted, never thrown. */
+export const AppendStatus = {
+  ok: 0,
+  /** Older than the series' newest sample. */
+  outOfOrder: 1,
+  /** Same timestamp as the newest sample, different value. */
+  duplicate: 2,
+  /** The ref is not (or no longer) a series of this window. */
+  unknownRef: 3,
+  /** The timestamp is not a safe integer. */
+  invalidTime: 4,
+} as const;
+/** One of the AppendStatus codes. */
+export type AppendStatus = (typeof AppendStatus)[keyof typeof AppendStatus];
+
+/** Tuning of chunk cutting. */
+export interface WindowOptions {
+  /** Samples per chunk before a new one is cut (Prometheus: 120). */
+  readonly maxSamplesPerChunk?: number;
+  /** Longest time span of a chunk in ms; smaller means finer-grained truncation. */
+  readonly chunkRange?: number;
+}
+
+/** Counters for /metrics. */
+export interface WindowStats {
+  readonly series: number;
+  readonly chunks: number;
+  readonly samplesAppended: number;
+  readonly rejectedOutOfOrder: number;
+  readonly rejectedDuplicate: number;
+  /** Estimated heap bytes held by the window. */
+  readonly bytes: number;
+}
+
+const SLOT_BITS = 24;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const DEAD = -2;
+const NONE = -1;
+const SPAN_LIMIT = 0xffffffff;
+/** Keeps a chunk's bit count in a Uint16 even after a worst-case sample (< 200 bits). */
+const MAX_CHUNK_BITS = 65535 - 256;
+
+/** Compressed in-memory window of series, keyed by label set. */
+export class SeriesWindow implements Querier {
+  private symbols = new SymbolTable();
+  private postings = new Postings();
+  private sets: LabelSets;
+  private readonly arena = new BlockArena();
+  private readonly enc: ChunkEncoder;
+  private readonly dec: ChunkDecoder;
+  private readonly maxSamples: number;
+  private readonly chunkRange: number;
+
+  // Per-slot columns.
+  private cap = 0;
+  private top = 0;
+  private live = 0;
+  private dead = 0;
+  private epoch = 0;
+  private headChunk = new Int32Array(0);
+  private firstChunk = new Int32Array(0);
+  /** Bits written to the head chunk; the write position is found by walking its blocks. */
+  private bitLen = new Uint16Array(0);
+  private tDelta = new Int32Array(0);
+  private vHi = new Uint32Array(0);
+  private vLo = new Uint32Array(0);
+  private lead = new Uint8Array(0);
+  private trail = new Uint8Array(0);
+  /** Decimal scale in the low 4 bits, the codec's prediction mode in bit 4. */
+  private scale = new Uint8Array(0);
+  private iDelta = new Int32Array(0);
+
+  // Per-chunk table.
+  private cTop = 0;
+  private cFree = NONE;
+  private cLive = 0;
+  private cFirstBlock = new Int32Array(1024);
+  private cMinT = new Float64Array(1024);
+  private cSpan = new Uint32Array(1024);
+  private cCount = new Uint16Array(1024);
+  private cNext = new Int32Array(1024);
+
+  private appended = 0;
+  private outOfOrder = 0;
+  private duplicates = 0;
+
+  constructor(opts: WindowOptions = {}) {
+    this.maxSamples = opts.maxSamplesPerChunk ?? 120;
+    this.chunkRange = opts.chunkRange ?? Infinity;
+    if (!Number.isInteger(this.maxSamples) || this.maxSamples < 1 || this.maxSamples > 65535) {
+      throw new RangeError(`window: maxSamplesPerChunk must be an integer in [1, 65535], got ${this.maxSamples}`);
+    }
+    if (!(this.chunkRange > 0)) throw new RangeError(`window: chunkRange must be > 0, got ${this.chunkRange}`);
+    this.sets = new LabelSets(this.symbols);
+    this.enc = new ChunkEncoder(new BitWriter(this.arena));
+    this.dec = new ChunkDecoder(new BitReader(this.arena));
+    this.growSlots(1024);
+  }
+
+  /**
+   * The ref of the series with these labels, creating it if needed. A ref stays valid
+   * until truncate() removes the series; compaction then makes old refs unknown, so
+   * callers that cache refs re-resolve on AppendStatus.unknownRef.
+   */
+  getRef(labels: Labels): number {
+    const hash = hashLabels(labels);
+    let slot = this.sets.find(labels, hash);
+    if (slot < 0) slot = this.create(labels, hash);
+    return ((this.epoch & 0x7f) << SLOT_BITS) | slot;
+  }
+
+  /** Appends one sample by labels. */
+  append(labels: Labels, t: number, v: number): AppendStatus {
+    return this.appendRef(this.getRef(labels), t, v);
+  }
+
+  /** Appends one sample to the series `ref`. */
+  appendRef(ref: number, t: number, v: number): AppendStatus {
+    const slot = this.slotOf(ref);
+    if (slot < 0) return AppendStatus.unknownRef;
+    if (!Number.isSafeInteger(t)) return AppendStatus.invalidTime;
+    if (v !== v) return this.appendBits(slot, t, NAN_HI, NAN_LO, v);
+    const hi = floatHi(v);
+    return this.appendBits(slot, t, hi, lastLo(), v);
+  }
+
+  /** Appends a stale marker (Prometheus's StaleNaN) to the series `ref`. */
+  appendStale(ref: number, t: number): AppendStatus {
+    const slot = this.slotOf(ref);
+    if (slot < 0) return AppendStatus.unknownRef;
+    if (!Number.isSafeInteger(t)) return AppendStatus.invalidTime;
+    return this.appendBits(slot, t, STALE_HI, STALE_LO, NaN);
+  }
+
+  /** The labels of series `ref`, or undefined for an unknown ref. */
+  labelsOf(ref: number): Labels | undefined {
+    const slot = this.slotOf(ref);
+    return slot < 0 ? undefined : this.sets.labels(slot);
+  }
+
+  /** Series whose labels match all matchers, with their samples in [mint, maxt], in creation order. */
+  select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[] {
+    const slots = resolveMatchers(matchers, this.symbols, this.postings, this.sets, this.top, (s) => this.firstChunk[s]! !== DEAD);
+    // One buffer pair for the whole answer: a typed-array allocation per series costs more than decoding it.
+    let total = 0;
+    for (let i = 0; i < slots.length; i++) total += this.capacity(slots[i]!, mint, maxt);
+    const ts = new Float64Array(total);
+    const vs = new Float64Array(total);
+    const out: SeriesData[] = [];
+    let at = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      const cap = this.capacity(slot, mint, maxt);
+      if (cap === 0) continue;
+      const d = this.samples(slot, mint, maxt, ts, vs, at, cap);
+      if (d !== null) out.push(d);
+      at += cap;
+    }
+    return out;
+  }
+
+  /**
+   * Drops every chunk whose newest sample is older than `minTime`, and series left
+   * without chunks. Returns the number of series removed.
+   */
+  truncate(minTime: number): number {
+    let removed = 0;
+    for (let slot = 0; slot < this.top; slot++) {
+      let c = this.firstChunk[slot]!;
+      if (c === DEAD) continue;
+      while (c >= 0 && this.cMinT[c]! + this.cSpan[c]! < minTime) {
+        const next = this.cNext[c]!;
+        this.freeChunk(c);
+        c = next;
+      }
+      this.firstChunk[slot] = c;
+      if (c < 0) {
+        this.sets.remove(slot, this.sets.hashOf(slot));
+        this.firstChunk[slot] = DEAD;
+        this.headChunk[slot] = NONE;
+        this.live--;
+        this.dead++;
+        removed++;
+      }
+    }
+    if (this.dead > 1024 && this.dead * 4 > this.top) this.compact();
+    return removed;
+  }
+
+  /** Counters for /metrics. */
+  stats(): WindowStats {
+    return {
+      series: this.live,
+      chunks: this.cLive,
+      samplesAppended: this.appended,
+      rejectedOutOfOrder: this.outOfOrder,
+      rejectedDuplicate: this.duplicates,
+      bytes: this.bytes(),
+    };
+  }
+
+  /** Live series count. */
+  get seriesCount(): number {
+    return this.live;
+  }
+
+  private bytes(): number {
+    const cols = [this.headChunk, this.firstChunk, this.bitLen, this.tDelta, this.vHi, this.vLo,
+      this.lead, this.trail, this.scale, this.iDelta, this.cFirstBlock, this.cMinT, this.cSpan, this.cCount, this.cNext];
+    let b = this.arena.bytes + this.sets.bytes + this.postings.bytes + this.symbols.bytes;
+    for (const c of cols) b += c.byteLength;
+    return b;
+  }
+
+  private slotOf(ref: number): number {
+    const slot = ref & SLOT_MASK;
+    if (ref >>> SLOT_BITS !== (this.epoch & 0x7f) || slot >= this.top || this.firstChunk[slot] === DEAD) return -1;
+    return slot;
+  }
+
+  private create(labels: Labels, hash: number): number {
+    checkLabels(labels);
+    if (this.top === this.cap) this.growSlots(Math.ceil(this.cap * 1.25));
+    if (this.top > SLOT_MASK) throw new RangeError(`window: more than ${SLOT_MASK} series slots`);
+    const slot = this.top++;
+    const pairs = new Array<number>(labels.length);
+    for (let i = 0; i < labels.length; i++) pairs[i] = this.symbols.internPair(labels[i]!.name, labels[i]!.value);
+    this.sets.add(slot, pairs, hash);
+    for (const p of pairs) this.postings.add(p, slot);
+    this.headChunk[slot] = NONE;
+    this.firstChunk[slot] = NONE;
+    this.live++;
+    return slot;
+  }
+
+  private appendBits(slot: number, t: number, hi: number, lo: number, v: number): AppendStatus {
+    const enc = this.enc;
+    const w = enc.w;
+    let h = this.headChunk[slot]!;
+    if (h >= 0) {
+      const minT = this.cMinT[h]!;
+      const lastT = minT + this.cSpan[h]!;
+      if (t <= lastT) {
+        if (t === lastT && hi === this.vHi[slot] && lo === this.vLo[slot]) return AppendStatus.ok;
+        if (t === lastT) { this.duplicates++; return AppendStatus.duplicate; }
+        this.outOfOrder++;
+        return AppendStatus.outOfOrder;
+      }
+      const count = this.cCount[h]!;
+      const bits = this.bitLen[slot]!;
+      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || t - minT > SPAN_LIMIT || t - minT >= this.chunkRange) {
+        h = this.cutChunk(slot, h, t);
+      } else {
+        enc.count = count;
+        enc.lastT = lastT;
+        enc.tDelta = this.tDelta[slot]!;
+        enc.hi = this.vHi[slot]!;
+        enc.lo = this.vLo[slot]!;
+        enc.v = bitsToFloat(enc.hi, enc.lo);
+        enc.lead = this.lead[slot]!;
+        enc.trail = this.trail[slot]!;
+        const sc = this.scale[slot]!;
+        enc.scale = sc & 15;
+        enc.useDelta = sc >>> 4;
+        enc.iDelta = this.iDelta[slot]!;
+        this.seekEnd(h, bits);
+      }
+    } else {
+      h = this.cutChunk(slot, NONE, t);
+    }
+    enc.append(t, hi, lo, v);
+    this.cCount[h] = enc.count;
+    this.cSpan[h] = t - this.cMinT[h]!;
+    this.tDelta[slot] = enc.tDelta;
+    this.vHi[slot] = hi;
+    this.vLo[slot] = lo;
+    this.lead[slot] = enc.lead;
+    this.trail[slot] = enc.trail;
+    this.scale[slot] = enc.scale | (enc.useDelta << 4);
+    this.iDelta[slot] = enc.iDelta;
+    this.bitLen[slot] = w.bits;
+    this.appended++;
+    return AppendStatus.ok;
+  }
+
+  /** Starts a new head chunk at `t` after `prev` (or as the first), priming the encoder. */
+  private cutChunk(slot: number, prev: number, t: number): number {
+    const c = this.allocChunk();
+    const b = this.arena.alloc();
+    this.cFirstBlock[c] = b;
+    this.cMinT[c] = t;
+    this.cSpan[c] = 0;
+    this.cCount[c] = 0;
+    this.cNext[c] = NONE;
+    if (prev >= 0) this.cNext[prev] = c;
+    else this.firstChunk[slot] = c;
+    this.headChunk[slot] = c;
+    this.enc.start(t);
+    this.enc.w.seek(b, 0, 0);
+    return c;
+  }
+
+  /** Positions the encoder's writer after the `bits` already written to chunk `c`. */
+  private seekEnd(c: number, bits: number): void {
+    let b = this.cFirstBlock[c]!;
+    let off = bits;
+    const next = this.arena.next;
+    // A full last block is left as is: the writer links the next one when it needs it.
+    while (off > BLOCK_BITS) {
+      b = next[b]!;
+      off -= BLOCK_BITS;
+    }
+    this.enc.w.seek(b, off, bits);
+  }
+
+  /** Upper bound of the samples of `slot` in [mint, maxt]: counts of the overlapping chunks. */
+  private capacity(slot: number, mint: number, maxt: number): number {
+    let cap = 0;
+    for (let c = this.firstChunk[slot]!; c >= 0 && this.cMinT[c]! <= maxt; c = this.cNext[c]!) {
+      if (this.cMinT[c]! + this.cSpan[c]! >= mint) cap += this.cCount[c]!;
+    }
+    return cap;
+  }
+
+  /** Decodes the samples of `slot` in [mint, maxt] into ts/vs at `at`; null when there are none. */
+  private samples(slot: number, mint: number, maxt: number, ts: Float64Array, vs: Float64Array, at: number, cap: number): SeriesData | null {
+    let stale: Uint8Array | null = null;
+    let n = at;
+    const dec = this.dec;
+    for (let c = this.firstChunk[slot]!; c >= 0 && this.cMinT[c]! <= maxt; c = this.cNext[c]!) {
+      if (this.cMinT[c]! + this.cSpan[c]! < mint) continue;
+      dec.reset(this.cFirstBlock[c]!, this.cMinT[c]!, this.cCount[c]!);
+      while (dec.next()) {
+        const t = dec.t;
+        if (t < mint) continue;
+        if (t > maxt) break;
+        ts[n] = t;
+        vs[n] = dec.v;
+        if (dec.stale) {
+          stale ??= new Uint8Array(cap);
+          stale[n - at] = 1;
+        }
+        n++;
+      }
+    }
+    if (n === at) return null;
+    return {
+      labels: this.sets.labels(slot),
+      t: ts.subarray(at, n),
+      v: vs.subarray(at, n),
+      stale: stale === null ? null : stale.subarray(0, n - at),
+    };
+  }
+
+  private allocChunk(): number {
+    let c = this.cFree;
+    if (c >= 0) {
+      this.cFree = this.cNext[c]!;
+    } else {
+      if (this.cTop === this.cNext.length) this.growChunks();
+      c = this.cTop++;
+    }
+    this.cLive++;
+    return c;
+  }
+
+  private freeChunk(c: number): void {
+    this.arena.freeChain(this.cFirstBlock[c]!);
+    this.cNext[c] = this.cFree;
+    this.cFree = c;
+    this.cLive--;
+  }
+
+  /** Renumbers live series densely and rebuilds symbols, label sets and postings. */
+  private compact(): void {
+    const old = this.sets;
+    const symbols = new SymbolTable();
+    this.symbols = symbols;
+    this.sets = new LabelSets(symbols);
+    this.postings = new Postings();
+    const cols = [this.headChunk, this.firstChunk, this.bitLen, this.tDelta, this.vHi, this.vLo,
+      this.lead, this.trail, this.scale, this.iDelta];
+    let n = 0;
+    for (let slot = 0; slot < this.top; slot++) {
+      if (this.firstChunk[slot] === DEAD) continue;
+      const labels = old.labels(slot);
+      const pairs = labels.map((l) => symbols.internPair(l.name, l.value));
+      this.sets.add(n, pairs, hashLabels(labels));
+      for (const p of pairs) this.postings.add(p, n);
+      if (n !== slot) for (const col of cols) col[n] = col[slot]!;
+      n++;
+    }
+    this.top = n;
+    this.dead = 0;
+    this.epoch++;
+  }
+
+  private growSlots(cap: number): void {
+    const g = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a as never);
+      return b;
+    };
+    this.headChunk = g(this.headChunk, (n) => new Int32Array(n));
+    this.firstChunk = g(this.firstChunk, (n) => new Int32Array(n));
+    this.bitLen = g(this.bitLen, (n) => new Uint16Array(n));
+    this.tDelta = g(this.tDelta, (n) => new Int32Array(n));
+    this.vHi = g(this.vHi, (n) => new Uint32Array(n));
+    this.vLo = g(this.vLo, (n) => new Uint32Array(n));
+    this.lead = g(this.lead, (n) => new Uint8Array(n));
+    this.trail = g(this.trail, (n) => new Uint8Array(n));
+    this.scale = g(this.scale, (n) => new Uint8Array(n));
+    this.iDelta = g(this.iDelta, (n) => new Int32Array(n));
+    this.cap = cap;
+  }
+
+  private growChunks(): void {
+    const cap = Math.ceil(this.cNext.length * 1.25);
+    const fb = new Int32Array(cap); fb.set(this.cFirstBlock); this.cFirstBlock = fb;
+    const mt = new Float64Array(cap); mt.set(this.cMinT); this.cMinT = mt;
+    const sp = new Uint32Array(cap); sp.set(this.cSpan); this.cSpan = sp;
+    const ct = new Uint16Array(cap); ct.set(this.cCount); this.cCount = ct;
+    const nx = new Int32Array(cap); nx.set(this.cNext); this.cNext = nx;
+  }
+}
+
+/** Rejects label sets that break the Labels contract, naming the offending label. */
+function checkLabels(labels: Labels): void {
+  if (labels.length === 0) throw new TypeError('window: empty label set');
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (typeof l.name !== 'string' || l.name === '') throw new TypeError(`window: label ${i} has an empty name`);
+    if (typeof l.value !== 'string' || l.value === '') throw new TypeError(`window: label ${JSON.stringify(l.name)} has an empty value`);
+    if (i > 0 && labels[i - 1]!.name >= l.name) {
+      throw new TypeError(`window: labels not sorted by name or duplicated at ${JSON.stringify(l.name)}`);
+    }
+  }
+}
