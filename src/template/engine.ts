@@ -22,11 +22,15 @@ export interface TemplateOptions {
 /** A set of associated templates (Go's *template.Template with its defined templates). */
 export class TemplateSet {
   private readonly trees = new Map<string, Tree>();
+  /** Names still bound to Go's builtins; a user function of the same name is an ordinary function. */
+  private readonly builtins: ReadonlySet<string>;
 
   constructor(
     private readonly funcs: ReadonlyMap<string, TemplateFunc>,
     private readonly missingKey: MissingKey,
-  ) {}
+  ) {
+    this.builtins = new Set([...BUILTINS].filter(([n, f]) => funcs.get(n) === f).map(([n]) => n));
+  }
 
   /**
    * Parses `text` as template `name` into this set; its {{define}}s join the set,
@@ -50,11 +54,9 @@ export class TemplateSet {
 
   /** Executes template `name` with `data` as dot. Throws TemplateExecError. */
   execute(name: string, data: GoValue): string {
-    return execute({ trees: this.trees, funcs: this.funcs, builtins: BUILTIN_NAMES, missingKey: this.missingKey }, name, data);
+    return execute({ trees: this.trees, funcs: this.funcs, builtins: this.builtins, missingKey: this.missingKey }, name, data);
   }
 }
-
-const BUILTIN_NAMES: ReadonlySet<string> = new Set(BUILTINS.keys());
 
 /** A function map and options from which template sets are made. */
 export class TemplateEngine {

@@ -491,7 +491,7 @@ export function execute(env: ExecEnv, name: string, data: GoValue): string {
   try {
     st.walk(data, tree.root);
   } catch (e) {
-    if (e instanceof RangeError) throw new TemplateExecError(`template: ${name}: exceeded maximum template depth (${MAX_DEPTH})`);
+    if (e instanceof RangeError && /call stack/.test(e.message)) throw new TemplateExecError(`template: ${name}: exceeded maximum template depth (${MAX_DEPTH})`);
     throw e;
   }
   return st.out;

@@ -18,12 +18,23 @@ export function compileGoRegexp(pattern: string): RegExp {
     const inner = source.startsWith('^(?:') && source.endsWith(')$') ? source.slice(4, -2) : source;
     re = new RegExp(inner, flags + 'g');
   } catch (e) {
-    const msg = (e as Error).message.replace(/^Invalid regular expression: /, '').replace(/^error parsing regexp: /, '');
-    throw new Error(`error parsing regexp: ${msg}`);
+    throw new Error(`error parsing regexp: ${goRegexpError((e as Error).message, pattern)}`);
   }
   if (cache.size > 1000) cache.clear();
   cache.set(pattern, re);
   return re;
+}
+
+/** Words a JS regex syntax error the way Go's regexp/syntax does for the common cases. */
+function goRegexpError(jsMessage: string, pattern: string): string {
+  const m = jsMessage.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '').replace(/^error parsing regexp: /, '');
+  const bq = '`' + pattern + '`';
+  if (/Unterminated group/.test(m)) return `missing closing ): ${bq}`;
+  if (/Unmatched '\)'/.test(m)) return `unexpected ): ${bq}`;
+  if (/Unterminated character class/.test(m)) return `missing closing ]: \`${pattern.slice(pattern.lastIndexOf('['))}\``;
+  if (/Nothing to repeat/.test(m)) return `missing argument to repetition operator: ${bq}`;
+  if (/\\ at end of pattern/.test(m)) return `trailing backslash at end of expression: \`\``;
+  return `invalid regexp: ${m}`;
 }
 
 /** regexp.MustCompile's panic text: "regexp: Compile(`x`): error parsing regexp: ...". */

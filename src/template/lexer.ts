@@ -4,6 +4,8 @@
  * dropping comments, with the same token boundaries and errors as Go's.
  */
 
+import { goQuote } from './strconv.js';
+
 /** Token kinds; keywords sort after 'keyword' for the item String() rule. */
 export type ItemType =
   | 'error' | 'bool' | 'char' | 'charConstant' | 'comment' | 'assign' | 'declare' | 'eof' | 'field'
@@ -33,13 +35,10 @@ export function itemString(i: Item): string {
   if (i.typ === 'error') return i.val;
   if (KEYWORD_TYPES.has(i.typ)) return `<${i.val}>`;
   const runes = [...i.val];
-  if (runes.length > 10) return `${goQuoteShort(runes.slice(0, 10).join(''))}...`;
-  return goQuoteShort(i.val);
+  if (runes.length > 10) return `${goQuote(runes.slice(0, 10).join(''))}...`;
+  return goQuote(i.val);
 }
 
-function goQuoteShort(s: string): string {
-  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1');
-}
 
 const LEFT = '{{';
 const RIGHT = '}}';
@@ -336,7 +335,7 @@ export function lex(input: string): Item[] {
     accept('i');
     if (isAlphaNumeric(peek())) {
       next();
-      return fail(`bad number syntax: ${goQuoteShort(input.slice(start, pos))}`);
+      return fail(`bad number syntax: ${goQuote(input.slice(start, pos))}`);
     }
     emit('number');
     return true;

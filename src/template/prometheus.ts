@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { newTemplateEngine, type FuncMap, type TemplateEngine } from './engine.js';
 import { queryEscape } from './builtins.js';
-import { TemplateExecError, type ContextFunc, type ExecContext } from './exec.js';
+import { TemplateExecError, type ContextFunc, type ExecContext, type MissingKey } from './exec.js';
 import { goMatchString, goReplaceAllString, mustCompileGoRegexp } from './goregexp.js';
 import { GoTime, parsePromDuration } from './gotime.js';
 import { TemplateParseError } from './parse.js';
@@ -37,6 +37,8 @@ export interface ExpanderOptions {
   readonly query?: TemplateQueryFn;
   /** The --web.external-url; pathPrefix and externalURL read it. */
   readonly externalURL?: string;
+  /** Prometheus defaults to missingkey=zero; tests of its options may change it. */
+  readonly missingKey?: MissingKey;
 }
 
 const SAMPLE_TYPE = '*template.sample';
@@ -209,17 +211,23 @@ function simpleCase(s: string, upper: boolean): string {
 const WORD = /[\p{L}\p{M}\p{N}_]/u;
 const MID = /['\u2019.:\u00b7]/u;
 
-/** cases.Title(AmericanEnglish, NoLower): the first letter of each word upper-cased, the rest kept. */
+/**
+ * cases.Title(AmericanEnglish, NoLower): between words, uncased runes are
+ * copied until the first cased letter, which is upper-cased; the rest of the
+ * word is kept; a rune that is neither word nor mid-word punctuation ends it.
+ */
 export function title(s: string): string {
-  const chars = [...s];
   let out = '';
-  let inWord = false;
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i]!;
-    const joins: boolean = inWord && MID.test(ch) && i + 1 < chars.length && WORD.test(chars[i + 1]!);
-    const isWord: boolean = WORD.test(ch) || joins;
-    out += isWord && !inWord && /\p{L}/u.test(ch) ? simpleCase(ch, true) : ch;
-    inWord = isWord;
+  let interWord = true;
+  for (const ch of s) {
+    if (interWord) {
+      const cased = ch.toUpperCase() !== ch.toLowerCase();
+      out += cased ? simpleCase(ch, true) : ch;
+      if (cased) interWord = false;
+    } else {
+      out += ch;
+      if (!WORD.test(ch) && !MID.test(ch)) interWord = true;
+    }
   }
   return out;
 }
@@ -292,7 +300,7 @@ export const tmplFunc: ContextFunc = {
 
 /** The template engine for one Prometheus expansion; Prometheus uses missingkey=zero. */
 export function prometheusEngine(opts: ExpanderOptions, extra: FuncMap = {}): TemplateEngine {
-  return newTemplateEngine({ ...prometheusFuncs(opts), ...extra }, { missingKey: 'zero' });
+  return newTemplateEngine({ ...prometheusFuncs(opts), ...extra }, { missingKey: opts.missingKey ?? 'zero' });
 }
 
 /**
