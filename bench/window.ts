@@ -1,23 +1,19 @@
 /**
  * Window bench: 100k node_exporter series x 60 samples (15 minutes at 15s).
- * Prints append rate, bytes per series (heap + array buffers delta after gc) and
- * select latency for typical rule selectors; ends with one JSON line.
+ * Prints the fleet's mix, append rate, bytes per series (heap + array buffers delta
+ * after gc, after a warm-up) and select latency for typical rule selectors; ends with
+ * one JSON line.
  * Args: [series] [samplesPerSeries].
  */
 import { newMatcher, type Matcher } from '../src/promql/matcher.js';
-import type { Labels } from '../src/promql/labels.js';
+import { chunkRangeFor } from '../src/evaluate/window_length.js';
 import { SeriesWindow } from '../src/window/window.js';
-import { fleet, scrapeTime, SCRAPE_INTERVAL } from './fleet.js';
+import { SCRAPE_INTERVAL } from './fleet.js';
+import { fill, fleetData, heapInUse, warmUp } from './load.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 /** Input data stays referenced here, so V8 cannot free it mid-measurement and skew the heap delta. */
 const retained: unknown[] = [];
-
-function heap(): number {
-  if (gc) { gc(); gc(); }
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -25,6 +21,7 @@ function pct(xs: number[], p: number): number {
 }
 
 const ms = (n: number) => n.toFixed(3);
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** Runs the bench. */
 export async function main(args: string[] = []): Promise<void> {
@@ -32,26 +29,27 @@ export async function main(args: string[] = []): Promise<void> {
   const steps = Number(args[1] ?? 60);
   const start = 1_700_000_000_000;
 
-  // Generate everything first so only the window's work is timed and weighed.
-  const labels: Labels[] = [];
-  const hosts: number[] = [];
-  const values = new Float64Array(nSeries * steps);
-  let i = 0;
-  for (const s of fleet({ seed: 42, series: nSeries })) {
-    labels.push(s.labels);
-    hosts.push(s.host);
-    for (let k = 0; k < steps; k++) values[k * nSeries + i] = s.next();
-    i++;
-  }
-  const times = new Float64Array(nSeries * steps);
-  for (let k = 0; k < steps; k++) for (let j = 0; j < nSeries; j++) times[k * nSeries + j] = scrapeTime(start, hosts[j]!, k);
-  retained.push(labels, hosts, values, times);
+  const d = fleetData(nSeries, steps, start);
+  const { labels, values } = d;
+  retained.push(d);
   const labelCount = labels.reduce((a, l) => a + l.length, 0) / nSeries;
-  console.log(`window bench: ${nSeries} series (${labelCount.toFixed(1)} labels avg), ${steps} samples each, ${SCRAPE_INTERVAL / 1000}s apart`);
+  let flat = 0;
+  for (let j = 0; j < nSeries; j++) {
+    let same = true;
+    for (let k = 1; k < steps && same; k++) same = Object.is(values[k * nSeries + j], values[j]);
+    if (same) flat++;
+  }
+  const kinds = new Map<string, number>();
+  for (const k of d.kinds) kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  console.log(`window bench: ${nSeries} series (${labelCount.toFixed(1)} labels avg, ${new Set(d.hosts).size} hosts), ` +
+    `${steps} samples each, ${SCRAPE_INTERVAL / 1000}s apart`);
+  console.log(`fleet mix:         ${[...kinds].map(([k, n]) => `${k} ${(100 * n / nSeries).toFixed(1)}%`).join(', ')}; ` +
+    `${(100 * flat / nSeries).toFixed(1)}% of series flat over the window`);
 
-  const before = heap();
-  const win = new SeriesWindow();
+  warmUp();
   const refs = new Int32Array(nSeries);
+  const before = heapInUse();
+  const win = new SeriesWindow();
   let t0 = performance.now();
   for (let j = 0; j < nSeries; j++) refs[j] = win.getRef(labels[j]!);
   const createMs = performance.now() - t0;
@@ -60,14 +58,23 @@ export async function main(args: string[] = []): Promise<void> {
   let rejected = 0;
   for (let k = 0; k < steps; k++) {
     const off = k * nSeries;
-    for (let j = 0; j < nSeries; j++) if (win.appendRef(refs[j]!, times[off + j]!, values[off + j]!) !== 0) rejected++;
+    for (let j = 0; j < nSeries; j++) if (win.appendRef(refs[j]!, d.times[off + j]!, values[off + j]!) !== 0) rejected++;
   }
   const appendMs = performance.now() - t0;
   const samples = nSeries * steps;
   const samplesPerS = samples / (appendMs / 1000);
-  const after = heap();
+  const after = heapInUse();
   const bytesPerSeries = (after - before) / nSeries;
   const st = win.stats();
+  const parts = win.memory();
+
+  // The same data with the chunk range the evaluator uses for a 15-minute window.
+  const range = chunkRangeFor(15 * 60_000);
+  const before2 = heapInUse();
+  const win2 = new SeriesWindow({ chunkRange: range });
+  fill(win2, d, new Int32Array(nSeries));
+  const bytes2 = (heapInUse() - before2) / nSeries;
+  retained.push(win2);
 
   // getRef on existing series, as an ingest without a ref cache would do every sample.
   t0 = performance.now();
@@ -80,6 +87,8 @@ export async function main(args: string[] = []): Promise<void> {
   console.log(`getRef (existing): ${Math.round(nSeries / (lookupMs / 1000))} lookups/s`);
   console.log(`memory:            ${(bytesPerSeries).toFixed(1)} bytes/series measured (heap+arrayBuffers delta), ` +
     `${(st.bytes / nSeries).toFixed(1)} bytes/series estimated by stats(), ${((after - before) / samples).toFixed(2)} bytes/sample`);
+  console.log(`  of which (stats): ${Object.entries(parts).map(([k, v]) => `${k} ${(v / nSeries).toFixed(1)}`).join(', ')}`);
+  console.log(`memory, ${range / 60_000}-min chunks (evaluator's chunkRange for a 15m window): ${bytes2.toFixed(1)} bytes/series`);
 
   // Select: typical alerting-rule selectors, over a 5m range (rate) or the 5m lookback.
   const end = start + steps * SCRAPE_INTERVAL;
@@ -120,7 +129,9 @@ export async function main(args: string[] = []): Promise<void> {
     samples_per_s: Math.round(samplesPerS),
     series_created_per_s: Math.round(nSeries / (createMs / 1000)),
     getref_lookups_per_s: Math.round(nSeries / (lookupMs / 1000)),
-    bytes_per_series: Math.round(bytesPerSeries * 10) / 10,
+    bytes_per_series: round1(bytesPerSeries),
+    bytes_per_series_5m_chunks: round1(bytes2),
+    flat_series_pct: round1(100 * flat / nSeries),
     bytes_per_series_estimate: Math.round((st.bytes / nSeries) * 10) / 10,
     bytes_per_sample: Math.round(((after - before) / samples) * 100) / 100,
     select_p50_ms: Math.round(pct(all, 50) * 1000) / 1000,

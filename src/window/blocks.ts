@@ -5,11 +5,11 @@
  * than one growing array: growth then never copies nor leaves half an array unused.
  */
 
-/** Words per block; 8 words = 256 bits of payload per block. */
-export const BLOCK_WORDS = 8;
+/** Words per block: 16-byte blocks waste least on chunks of tens of bytes (links included). */
+export const BLOCK_WORDS = 4;
 /** Bits per block. */
 export const BLOCK_BITS = BLOCK_WORDS * 32;
-const PAGE_SHIFT = 13;
+const PAGE_SHIFT = 12;
 const PAGE_BLOCKS = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE_BLOCKS - 1;
 
@@ -62,11 +62,17 @@ export class BlockArena {
     return this.pages.length * PAGE_BLOCKS * BLOCK_WORDS * 4 + this.next.byteLength;
   }
 
+  /** Blocks ever handed out: pages beyond this are not yet touched. */
+  get allocated(): number {
+    return this.top;
+  }
+
   private addPage(): void {
     this.pages.push(new Uint32Array(PAGE_BLOCKS * BLOCK_WORDS));
     const need = this.pages.length * PAGE_BLOCKS;
     if (need > this.next.length) {
-      const n = new Int32Array(Math.max(need, Math.ceil(this.next.length * 1.25 / PAGE_BLOCKS) * PAGE_BLOCKS));
+      // Exactly one page more: copying is cheap next to the payload, slack is not.
+      const n = new Int32Array(need);
       n.set(this.next);
       this.next = n;
     }
@@ -141,10 +147,12 @@ export class BitWriter {
   }
 }
 
-/** Reads bits back from a block chain. */
+/** Reads bits back from a block chain, or from one contiguous run of words. */
 export class BitReader {
   private block = -1;
   private off = 0;
+  /** Bits readable before the next block must be fetched; unbounded for contiguous runs. */
+  private limit = BLOCK_BITS;
   private words: Uint32Array = new Uint32Array(0);
   private base = 0;
 
@@ -154,14 +162,24 @@ export class BitReader {
   reset(block: number): void {
     this.block = block;
     this.off = 0;
+    this.limit = BLOCK_BITS;
     this.words = this.arena.pages[block >>> PAGE_SHIFT]!;
     this.base = (block & PAGE_MASK) * BLOCK_WORDS;
+  }
+
+  /** Positions the reader at word `base` of `words`, reading on without block boundaries. */
+  resetFlat(words: Uint32Array, base: number): void {
+    this.block = -1;
+    this.off = 0;
+    this.limit = 0x7fffffff;
+    this.words = words;
+    this.base = base;
   }
 
   /** Reads `n` bits (1 <= n <= 32) as an unsigned number. */
   read(n: number): number {
     const off = this.off;
-    if (off + n > BLOCK_BITS) return this.readAcross(n);
+    if (off + n > this.limit) return this.readAcross(n);
     const used = off & 31;
     const w = this.base + (off >>> 5);
     this.off = off + n;
@@ -173,7 +191,7 @@ export class BitReader {
   /** Reads one bit. */
   bit(): number {
     const off = this.off;
-    if (off === BLOCK_BITS) return this.readAcross(1);
+    if (off === this.limit) return this.readAcross(1);
     this.off = off + 1;
     return (this.words[this.base + (off >>> 5)]! >>> (31 - (off & 31))) & 1;
   }
@@ -185,5 +203,22 @@ export class BitReader {
     this.reset(this.arena.next[this.block]!);
     const rest = n - avail;
     return rest === 32 ? this.read(32) : ((hi << rest) | this.read(rest)) >>> 0;
+  }
+}
+
+/**
+ * Copies the first `words` words of the chain at `first` into `dst` at `at`: how a
+ * sealed chunk leaves its blocks for exactly-sized storage.
+ */
+export function copyChain(arena: BlockArena, first: number, words: number, dst: Uint32Array, at: number): void {
+  let b = first;
+  let left = words;
+  while (left > 0) {
+    const n = Math.min(left, BLOCK_WORDS);
+    const base = (b & PAGE_MASK) * BLOCK_WORDS;
+    dst.set(arena.pages[b >>> PAGE_SHIFT]!.subarray(base, base + n), at);
+    at += n;
+    left -= n;
+    if (left > 0) b = arena.next[b]!;
   }
 }

@@ -2,12 +2,30 @@
  * Series label sets: each series' labels as varint pair ids in one shared byte arena,
  * and an open-addressing hash table from a label set to its series slot, so finding a
  * series by labels stores no key string per series.
+ *
+ * Series of one target arrive together and share its target labels (instance, job,
+ * tenant, region, ...). A set may therefore point at a shared context, a set of pairs
+ * stored once, and keep only its own pairs plus a bit mask saying where the context's
+ * pairs fall in label-name order. Contexts are learnt from consecutive series: what a
+ * new set has in common with the previous one.
  */
 import type { Label, Labels } from '../promql/labels.js';
 import type { SymbolTable } from './symbols.js';
 
 const EMPTY = 0;
-const TOMBSTONE = -1;
+const SLOT_BITS = 25;
+const SLOT_PART = (1 << SLOT_BITS) - 1;
+/** A deleted entry: tag bits set, no slot. */
+const TOMBSTONE = 0x7f << SLOT_BITS;
+/** Contexts smaller than this save less than their reference costs. */
+const MIN_CONTEXT = 3;
+/** Masks are varints of one bit per label; sets longer than this are stored whole. */
+const MAX_MASKED = 28;
+const MAX_LOAD = 0.8;
+/** Growth of the arena and offsets: small steps keep the unused tail small. */
+const GROWTH = 1.125;
+/** Growth of the table: every rehash re-hashes each set, so it grows in bigger steps. */
+const TABLE_GROWTH = 1.3;
 
 /** Hash of a label set over its names and values (FNV-1a over UTF-16 code units). */
 export function hashLabels(ls: Labels): number {
@@ -26,108 +44,212 @@ export function hashLabels(ls: Labels): number {
 
 /** Label sets by series slot, with lookup by labels. */
 export class LabelSets {
-  /** Varint arena: per set, the pair count then the pair ids in label-name order. */
+  /** Varint arena of sets and contexts. */
   private arena = new Uint8Array(1 << 16);
   private top = 0;
   /** Arena offset of each slot's set. */
-  offsets = new Uint32Array(1024);
-  /** slot + 1 per bucket; 0 empty, -1 deleted. */
-  private table = new Int32Array(2048);
+  private offsets = new Uint32Array(1024);
+  /** Arena offset of each context. */
+  private contexts = new Uint32Array(64);
+  private contextCount = 0;
+  /** Per bucket: EMPTY, TOMBSTONE, or 7 hash bits << 25 | slot + 1. */
+  private table = new Uint32Array(2048);
   private filled = 0;
+  private scratch = new Int32Array(64);
+  private ctxScratch = new Int32Array(64);
+  /** The previous set added, and its context (-1 none), to learn contexts from. */
+  private prev: readonly number[] = [];
+  private prevCtx = -1;
+  private prevCtxPairs: number[] = [];
 
   constructor(private readonly symbols: SymbolTable) {}
 
-  /** Stores the label set of a new `slot` given its pair ids. */
+  /** Stores the label set of a new `slot` given its pair ids (in label-name order). */
   add(slot: number, pairs: readonly number[], hash: number): void {
     if (slot >= this.offsets.length) {
-      const o = new Uint32Array(Math.ceil(this.offsets.length * 1.25) + 1);
+      const o = new Uint32Array(Math.ceil(Math.max(slot + 1, this.offsets.length * GROWTH)));
       o.set(this.offsets);
       this.offsets = o;
     }
-    if (this.top + 5 * (pairs.length + 1) > this.arena.length) {
-      const a = new Uint8Array(Math.ceil(this.arena.length * 1.25) + 5 * (pairs.length + 1));
-      a.set(this.arena.subarray(0, this.top));
-      this.arena = a;
-    }
+    const ctx = this.chooseContext(pairs);
+    this.reserve(5 * (pairs.length + 4));
     this.offsets[slot] = this.top;
-    this.putVarint(pairs.length);
-    for (const p of pairs) this.putVarint(p);
+    if (ctx < 0) {
+      this.putVarint(pairs.length << 1);
+      for (const p of pairs) this.putVarint(p);
+    } else {
+      const inCtx = this.prevCtxPairs;
+      let mask = 0;
+      let own = 0;
+      for (let i = 0; i < pairs.length; i++) {
+        if (inCtx.includes(pairs[i]!)) mask |= 1 << i;
+        else own++;
+      }
+      this.putVarint((own << 1) | 1);
+      this.putVarint(ctx);
+      this.putVarint(mask);
+      for (const p of pairs) if (!inCtx.includes(p)) this.putVarint(p);
+    }
+    this.prev = pairs;
     this.insert(slot, hash);
   }
 
-  /** The pair ids of `slot`. */
+  /** The pair ids of `slot`, in label-name order. */
   pairs(slot: number): number[] {
-    const a = this.arena;
-    let i = this.offsets[slot]!;
-    const out: number[] = [];
-    let n = 0;
-    let shift = 0;
-    let b: number;
-    do { b = a[i++]!; n |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
-    for (let k = 0; k < n; k++) {
-      let p = 0;
-      shift = 0;
-      do { b = a[i++]!; p |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
-      out.push(p);
-    }
-    return out;
+    const n = this.decode(slot);
+    return Array.from(this.scratch.subarray(0, n));
   }
 
   /** The labels of `slot`, built from shared per-pair Label objects. */
   labels(slot: number): Labels {
-    const ps = this.pairs(slot);
-    const out: Label[] = new Array(ps.length);
-    for (let i = 0; i < ps.length; i++) out[i] = this.symbols.pairLabel[ps[i]!]!;
+    const n = this.decode(slot);
+    const out: Label[] = new Array(n);
+    const pl = this.symbols.pairLabel;
+    for (let i = 0; i < n; i++) out[i] = pl[this.scratch[i]!]!;
     return out;
   }
 
   /** Slot holding exactly `ls` (with precomputed `hash`), or -1. */
   find(ls: Labels, hash: number): number {
     const t = this.table;
-    const mask = t.length - 1;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
+    const size = t.length;
+    const tag = (hash & 0x7f) << SLOT_BITS;
+    for (let i = bucketOf(hash, size); ; i = i + 1 === size ? 0 : i + 1) {
       const e = t[i]!;
       if (e === EMPTY) return -1;
-      if (e !== TOMBSTONE && this.equals(e - 1, ls)) return e - 1;
+      if ((e & ~SLOT_PART) >>> 0 === tag >>> 0 && (e & SLOT_PART) !== 0 && this.equals((e & SLOT_PART) - 1, ls)) {
+        return (e & SLOT_PART) - 1;
+      }
     }
   }
 
   /** Removes `slot` (whose labels hash to `hash`) from the lookup table. */
   remove(slot: number, hash: number): void {
     const t = this.table;
-    const mask = t.length - 1;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
+    const size = t.length;
+    for (let i = bucketOf(hash, size); ; i = i + 1 === size ? 0 : i + 1) {
       const e = t[i]!;
       if (e === EMPTY) return;
-      if (e === slot + 1) { t[i] = TOMBSTONE; return; }
+      if ((e & SLOT_PART) === slot + 1) { t[i] = TOMBSTONE; return; }
     }
   }
 
-  /** Hash of the stored labels of `slot`. */
+  /** Hash of the stored labels of `slot`, as hashLabels of its labels. */
   hashOf(slot: number): number {
-    return hashLabels(this.labels(slot));
+    const n = this.decode(slot);
+    const pl = this.symbols.pairLabel;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < n; i++) {
+      const l = pl[this.scratch[i]!]!;
+      const nm = l.name;
+      for (let j = 0; j < nm.length; j++) h = Math.imul(h ^ nm.charCodeAt(j), 0x01000193);
+      h = Math.imul(h ^ 0xff, 0x01000193);
+      const v = l.value;
+      for (let j = 0; j < v.length; j++) h = Math.imul(h ^ v.charCodeAt(j), 0x01000193);
+      h = Math.imul(h ^ 0xfe, 0x01000193);
+    }
+    return h >>> 0;
   }
 
-  /** Heap bytes of the arena, offsets and table. */
+  /** Heap bytes of the arena, offsets, contexts and table. */
   get bytes(): number {
-    return this.arena.byteLength + this.offsets.byteLength + this.table.byteLength;
+    return this.arena.byteLength + this.offsets.byteLength + this.contexts.byteLength + this.table.byteLength;
+  }
+
+  /**
+   * The context for a new set: the previous set's context if it still applies and a new
+   * one would not be clearly larger; else what the set shares with the previous set.
+   */
+  private chooseContext(pairs: readonly number[]): number {
+    if (pairs.length > MAX_MASKED) return -1;
+    let nShared = 0;
+    for (const p of this.prev) if (pairs.includes(p)) nShared++;
+    let keep = this.prevCtx >= 0;
+    for (const p of this.prevCtxPairs) if (!pairs.includes(p)) { keep = false; break; }
+    if (keep && nShared <= this.prevCtxPairs.length + 1) return this.prevCtx;
+    if (nShared >= MIN_CONTEXT) {
+      const shared = this.prev.filter((p) => pairs.includes(p));
+      if (this.contextCount === this.contexts.length) {
+        const c = new Uint32Array(Math.ceil(this.contexts.length * 1.5));
+        c.set(this.contexts);
+        this.contexts = c;
+      }
+      this.reserve(5 * (shared.length + 1));
+      this.contexts[this.contextCount] = this.top;
+      this.putVarint(shared.length);
+      for (const p of shared) this.putVarint(p);
+      this.prevCtx = this.contextCount++;
+      this.prevCtxPairs = shared;
+      return this.prevCtx;
+    }
+    if (keep) return this.prevCtx;
+    this.prevCtx = -1;
+    this.prevCtxPairs = [];
+    return -1;
+  }
+
+  /** Decodes the pairs of `slot` into `scratch`; returns their count. */
+  private decode(slot: number): number {
+    const a = this.arena;
+    let i = this.offsets[slot]!;
+    let b: number;
+    let x = 0;
+    let shift = 0;
+    do { b = a[i++]!; x |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    const own = x >>> 1;
+    if ((x & 1) === 0) {
+      if (own > this.scratch.length) this.scratch = new Int32Array(own * 2);
+      const s = this.scratch;
+      for (let k = 0; k < own; k++) {
+        let p = 0;
+        shift = 0;
+        do { b = a[i++]!; p |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+        s[k] = p;
+      }
+      return own;
+    }
+    let ctx = 0;
+    shift = 0;
+    do { b = a[i++]!; ctx |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    let mask = 0;
+    shift = 0;
+    do { b = a[i++]!; mask |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    // The context's pairs, then merge them with the set's own pairs by the mask.
+    let j = this.contexts[ctx]!;
+    let nc = 0;
+    shift = 0;
+    do { b = a[j++]!; nc |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    const cs = this.ctxScratch;
+    for (let k = 0; k < nc; k++) {
+      let p = 0;
+      shift = 0;
+      do { b = a[j++]!; p |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+      cs[k] = p;
+    }
+    const n = nc + own;
+    const s = this.scratch;
+    let ci = 0;
+    for (let k = 0; k < n; k++) {
+      if ((mask >>> k) & 1) {
+        s[k] = cs[ci++]!;
+      } else {
+        let p = 0;
+        shift = 0;
+        do { b = a[i++]!; p |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+        s[k] = p;
+      }
+    }
+    return n;
   }
 
   private equals(slot: number, ls: Labels): boolean {
-    // Walks the arena in place: this runs on every getRef, so it must not allocate.
-    const a = this.arena;
-    const pl = this.symbols.pairLabel;
-    let i = this.offsets[slot]!;
-    let n = 0;
-    let shift = 0;
-    let b: number;
-    do { b = a[i++]!; n |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    // Decodes into scratch: this runs on every getRef, so it must not allocate.
+    const n = this.decode(slot);
     if (n !== ls.length) return false;
+    const pl = this.symbols.pairLabel;
+    const s = this.scratch;
     for (let k = 0; k < n; k++) {
-      let p = 0;
-      shift = 0;
-      do { b = a[i++]!; p |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
-      const x = pl[p]!;
+      const x = pl[s[k]!]!;
       const y = ls[k]!;
       if (x.name !== y.name || x.value !== y.value) return false;
     }
@@ -135,29 +257,40 @@ export class LabelSets {
   }
 
   private insert(slot: number, hash: number): void {
-    if ((this.filled + 1) * 10 > this.table.length * 7) this.rehash();
+    if (this.filled + 1 > this.table.length * MAX_LOAD) this.rehash();
     const t = this.table;
-    const mask = t.length - 1;
-    let i = hash & mask;
-    while (t[i] !== EMPTY && t[i] !== TOMBSTONE) i = (i + 1) & mask;
+    const size = t.length;
+    let i = bucketOf(hash, size);
+    while (t[i] !== EMPTY && t[i] !== TOMBSTONE) i = i + 1 === size ? 0 : i + 1;
     if (t[i] === EMPTY) this.filled++;
-    t[i] = slot + 1;
+    t[i] = (((hash & 0x7f) << SLOT_BITS) | (slot + 1)) >>> 0;
   }
 
-  /** Rebuilds the table without tombstones, doubling it when live entries need room. */
+  /**
+   * Rebuilds the table without tombstones, sized to the live entries: any size works
+   * (buckets come from the hash's high bits), so it need not double.
+   */
   private rehash(): void {
     const live: number[] = [];
-    for (const e of this.table) if (e > 0) live.push(e - 1);
+    for (const e of this.table) if (e !== EMPTY && e !== TOMBSTONE) live.push((e & SLOT_PART) - 1);
     let size = this.table.length;
-    while ((live.length + 1) * 10 > size * 5) size *= 2;
-    this.table = new Int32Array(size);
-    this.filled = 0;
-    const mask = size - 1;
+    if (live.length + 1 > size * MAX_LOAD * 0.7) size = Math.ceil(size * TABLE_GROWTH);
+    const t = new Uint32Array(size);
     for (const slot of live) {
-      let i = this.hashOf(slot) & mask;
-      while (this.table[i] !== EMPTY) i = (i + 1) & mask;
-      this.table[i] = slot + 1;
-      this.filled++;
+      const h = this.hashOf(slot);
+      let i = bucketOf(h, size);
+      while (t[i] !== EMPTY) i = i + 1 === size ? 0 : i + 1;
+      t[i] = (((h & 0x7f) << SLOT_BITS) | (slot + 1)) >>> 0;
+    }
+    this.table = t;
+    this.filled = live.length;
+  }
+
+  private reserve(n: number): void {
+    if (this.top + n > this.arena.length) {
+      const a = new Uint8Array(Math.ceil(this.arena.length * GROWTH) + n);
+      a.set(this.arena.subarray(0, this.top));
+      this.arena = a;
     }
   }
 
@@ -168,4 +301,9 @@ export class LabelSets {
     }
     this.arena[this.top++] = x;
   }
+}
+
+/** Bucket of `hash` in a table of `size`: the hash's high bits scaled, so any size works. */
+function bucketOf(hash: number, size: number): number {
+  return Math.floor((hash >>> 0) / 4294967296 * size);
 }

@@ -1,42 +1,45 @@
 /**
  * Postings: for each label pair, the ascending series slots carrying it, stored as
- * varint deltas (slots of one host or one metric sit close together, so most deltas
- * take one or two bytes). Slots are never reused without a full rebuild, so lists
- * only ever grow at their end.
+ * runs of consecutive slots, each a varint gap from the previous run and a varint
+ * length. A target's series are created together, so its target labels (instance, job,
+ * tenant, ...) cover one run per target and cost almost nothing per series; the other
+ * pairs cost a byte or two per slot. Slots are never reused without a full rebuild, so
+ * lists only ever grow at their end; the open run of each list is kept aside until a
+ * gap closes it.
  */
 
 /** Postings lists by pair id. */
 export class Postings {
   private bufs: Uint8Array[] = [];
   private lens: number[] = [];
-  private last: number[] = [];
+  /** Last slot of the previous closed run of each list, -1 when none. */
+  private closedEnd: number[] = [];
+  /** First slot of the open run, -1 when the list is empty. */
+  private runStart: number[] = [];
+  private runLen: number[] = [];
   private counts: number[] = [];
 
   /** Appends `slot` to the list of `pair`; slots must arrive in ascending order per pair. */
   add(pair: number, slot: number): void {
     while (this.bufs.length <= pair) {
-      this.bufs.push(new Uint8Array(8));
+      this.bufs.push(EMPTY_BUF);
       this.lens.push(0);
-      this.last.push(-1);
+      this.closedEnd.push(-1);
+      this.runStart.push(-1);
+      this.runLen.push(0);
       this.counts.push(0);
     }
-    let d = slot - this.last[pair]!;
-    if (d <= 0) throw new Error(`window postings: slot ${slot} out of order for pair ${pair}`);
-    this.last[pair] = slot;
+    const start = this.runStart[pair]!;
+    const end = start + this.runLen[pair]! - 1;
+    if (start >= 0 && slot <= end) throw new Error(`window postings: slot ${slot} out of order for pair ${pair}`);
     this.counts[pair]!++;
-    let buf = this.bufs[pair]!;
-    let n = this.lens[pair]!;
-    if (n + 5 > buf.length) {
-      const nb = new Uint8Array(buf.length * 2);
-      nb.set(buf);
-      this.bufs[pair] = buf = nb;
+    if (start >= 0 && slot === end + 1) {
+      this.runLen[pair]!++;
+      return;
     }
-    while (d >= 0x80) {
-      buf[n++] = (d & 0x7f) | 0x80;
-      d >>>= 7;
-    }
-    buf[n++] = d;
-    this.lens[pair] = n;
+    if (start >= 0) this.closeRun(pair, start, end);
+    this.runStart[pair] = slot;
+    this.runLen[pair] = 1;
   }
 
   /** Number of slots listed for `pair`. */
@@ -50,29 +53,58 @@ export class Postings {
     if (out.length === 0) return out;
     const buf = this.bufs[pair]!;
     const n = this.lens[pair]!;
-    let slot = -1;
+    let last = -1;
     let k = 0;
     for (let i = 0; i < n; ) {
-      let d = 0;
+      let gap = 0;
       let shift = 0;
       let b: number;
-      do {
-        b = buf[i++]!;
-        d |= (b & 0x7f) << shift;
-        shift += 7;
-      } while (b & 0x80);
-      slot += d;
-      out[k++] = slot;
+      do { b = buf[i++]!; gap |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+      let len = 0;
+      shift = 0;
+      do { b = buf[i++]!; len |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+      let s = last + gap;
+      for (let j = 0; j <= len; j++) out[k++] = s++;
+      last = s - 1;
     }
+    const start = this.runStart[pair]!;
+    for (let j = 0; j < this.runLen[pair]!; j++) out[k++] = start + j;
     return out;
   }
 
   /** Heap bytes of the lists. */
   get bytes(): number {
-    let b = this.bufs.length * 100;
-    for (const x of this.bufs) b += x.byteLength;
+    // Five number arrays (8 bytes an element) and a typed array object per list.
+    let b = this.bufs.length * (5 * 8 + 8);
+    for (const x of this.bufs) if (x !== EMPTY_BUF) b += x.byteLength + 64;
     return b;
   }
+
+  /** Writes the run [start, end] of `pair` to its buffer. */
+  private closeRun(pair: number, start: number, end: number): void {
+    let buf = this.bufs[pair]!;
+    let n = this.lens[pair]!;
+    if (n + 10 > buf.length) {
+      const nb = new Uint8Array(Math.max(8, buf.length * 2));
+      nb.set(buf.subarray(0, n));
+      this.bufs[pair] = buf = nb;
+    }
+    n = putVarint(buf, n, start - this.closedEnd[pair]!);
+    n = putVarint(buf, n, end - start);
+    this.lens[pair] = n;
+    this.closedEnd[pair] = end;
+  }
+}
+
+const EMPTY_BUF = new Uint8Array(0);
+
+function putVarint(buf: Uint8Array, n: number, x: number): number {
+  while (x >= 0x80) {
+    buf[n++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
+  }
+  buf[n++] = x;
+  return n;
 }
 
 /** Sorted intersection of two ascending slot lists. */

@@ -1,16 +1,18 @@
 /**
  * The in-memory series window of one partition: recent samples of every series,
- * compressed (see codec.ts) into chunks that are chains of blocks in one shared arena,
- * with per-series state in typed-array columns, interned labels and postings.
+ * compressed (see codec.ts) into chunks, with per-series state in typed-array columns,
+ * interned labels and postings. The head chunk of a series grows in linked blocks of a
+ * shared arena (blocks.ts); a sealed chunk is copied into exactly-sized storage (sealed.ts).
  * Implements the engine's Querier.
  */
 import type { Labels } from '../promql/labels.js';
 import type { Matcher } from '../promql/matcher.js';
 import type { Querier, SeriesData } from '../promql/value.js';
-import { BitReader, BitWriter, BLOCK_BITS, BlockArena } from './blocks.js';
+import { BitReader, BitWriter, BLOCK_BITS, BlockArena, copyChain } from './blocks.js';
 import { bitsToFloat, ChunkDecoder, ChunkEncoder, floatHi, lastLo, NAN_HI, NAN_LO, STALE_HI, STALE_LO } from './codec.js';
 import { hashLabels, LabelSets } from './labelsets.js';
 import { Postings } from './postings.js';
+import { SealedStore } from './sealed.js';
 import { resolveMatchers } from './select.js';
 import { SymbolTable } from './symbols.js';
 
@@ -55,13 +57,23 @@ const NONE = -1;
 const SPAN_LIMIT = 0xffffffff;
 /** Keeps a chunk's bit count in a Uint16 even after a worst-case sample (< 200 bits). */
 const MAX_CHUNK_BITS = 65535 - 256;
+/** Slot columns grow by this factor: small steps keep the unused tail small. */
+const SLOT_GROWTH = 1.125;
+/** hMinT marker for a head starting more than ~24 days from the window's base time. */
+const FAR = -0x80000000;
 
-/** Compressed in-memory window of series, keyed by label set. */
+/**
+ * Compressed in-memory window of series, keyed by label set. Each series has one head
+ * chunk, written in linked blocks of the arena and described by per-series columns, and
+ * a list of sealed chunks copied into exactly-sized storage and described by the chunk
+ * table.
+ */
 export class SeriesWindow implements Querier {
   private symbols = new SymbolTable();
   private postings = new Postings();
   private sets: LabelSets;
   private readonly arena = new BlockArena();
+  private readonly store = new SealedStore();
   private readonly enc: ChunkEncoder;
   private readonly dec: ChunkDecoder;
   private readonly maxSamples: number;
@@ -73,28 +85,40 @@ export class SeriesWindow implements Querier {
   private live = 0;
   private dead = 0;
   private epoch = 0;
-  private headChunk = new Int32Array(0);
+  private heads = 0;
+  /** First sealed chunk, NONE, or DEAD for a removed series. */
   private firstChunk = new Int32Array(0);
+  /** First block of the head chunk; meaningless while hCount is 0. */
+  private hBlock = new Int32Array(0);
+  /** Head chunk's first timestamp minus `base`, or FAR with the timestamp in `farMinT`. */
+  private hMinT = new Int32Array(0);
+  /** Origin of hMinT: the first timestamp the window saw. 4 bytes a series instead of 8. */
+  private base = NaN;
+  private readonly farMinT = new Map<number, number>();
+  private hSpan = new Uint32Array(0);
+  /** Samples in the head chunk; 0 when the series has none. */
+  private hCount = new Uint16Array(0);
   /** Bits written to the head chunk; the write position is found by walking its blocks. */
-  private bitLen = new Uint16Array(0);
+  private hBits = new Uint16Array(0);
   private tDelta = new Int32Array(0);
   private vHi = new Uint32Array(0);
   private vLo = new Uint32Array(0);
   private lead = new Uint8Array(0);
   private trail = new Uint8Array(0);
-  /** Decimal scale in the low 4 bits, the codec's prediction mode in bit 4. */
+  /** Decimal scale in the low 4 bits, the prediction mode in bit 4, the repeat flag in bit 5. */
   private scale = new Uint8Array(0);
   private iDelta = new Int32Array(0);
 
-  // Per-chunk table.
+  // Sealed chunk table.
   private cTop = 0;
   private cFree = NONE;
   private cLive = 0;
-  private cFirstBlock = new Int32Array(1024);
-  private cMinT = new Float64Array(1024);
-  private cSpan = new Uint32Array(1024);
-  private cCount = new Uint16Array(1024);
-  private cNext = new Int32Array(1024);
+  private cAddr = new Uint32Array(256);
+  private cMinT = new Float64Array(256);
+  private cSpan = new Uint32Array(256);
+  private cCount = new Uint16Array(256);
+  private cBits = new Uint16Array(256);
+  private cNext = new Int32Array(256);
 
   private appended = 0;
   private outOfOrder = 0;
@@ -154,7 +178,12 @@ export class SeriesWindow implements Querier {
     return slot < 0 ? undefined : this.sets.labels(slot);
   }
 
-  /** Series whose labels match all matchers, with their samples in [mint, maxt], in creation order. */
+  /**
+   * Series whose labels match all matchers, with their samples in [mint, maxt], in
+   * creation order. `stale` is null for a series without stale markers in the range,
+   * else an array parallel to `t`/`v` holding 1 where the sample is a stale marker
+   * (its value then reads as NaN) and 0 elsewhere.
+   */
   select(matchers: readonly Matcher[], mint: number, maxt: number): SeriesData[] {
     const slots = resolveMatchers(matchers, this.symbols, this.postings, this.sets, this.top, (s) => this.firstChunk[s]! !== DEAD);
     // One buffer pair for the whole answer: a typed-array allocation per series costs more than decoding it.
@@ -190,10 +219,16 @@ export class SeriesWindow implements Querier {
         c = next;
       }
       this.firstChunk[slot] = c;
-      if (c < 0) {
+      // The head is the newest chunk: once it is too old, so is everything else.
+      if (c < 0 && (this.hCount[slot] === 0 || this.minTOf(slot) + this.hSpan[slot]! < minTime)) {
+        if (this.hCount[slot]! > 0) {
+          this.farMinT.delete(slot);
+          this.arena.freeChain(this.hBlock[slot]!);
+          this.hCount[slot] = 0;
+          this.heads--;
+        }
         this.sets.remove(slot, this.sets.hashOf(slot));
         this.firstChunk[slot] = DEAD;
-        this.headChunk[slot] = NONE;
         this.live--;
         this.dead++;
         removed++;
@@ -207,11 +242,27 @@ export class SeriesWindow implements Querier {
   stats(): WindowStats {
     return {
       series: this.live,
-      chunks: this.cLive,
+      chunks: this.cLive + this.heads,
       samplesAppended: this.appended,
       rejectedOutOfOrder: this.outOfOrder,
       rejectedDuplicate: this.duplicates,
       bytes: this.bytes(),
+    };
+  }
+
+  /** Where the bytes of stats().bytes go, for benches and tuning. */
+  memory(): Record<string, number> {
+    const sum = (cols: ArrayBufferView[]) => cols.reduce((n, c) => n + c.byteLength, 0);
+    return {
+      headBlocks: this.arena.bytes,
+      headBlocksUsed: this.arena.used * BLOCK_BITS / 8,
+      sealedPages: this.store.bytes,
+      sealedUsed: this.store.used * 4,
+      seriesColumns: sum(this.slotColumns()),
+      chunkTable: sum(this.chunkColumns()),
+      labelSets: this.sets.bytes,
+      postings: this.postings.bytes,
+      symbols: this.symbols.bytes,
     };
   }
 
@@ -220,12 +271,26 @@ export class SeriesWindow implements Querier {
     return this.live;
   }
 
+  private slotColumns(): ArrayBufferView[] {
+    return [this.firstChunk, this.hBlock, this.hMinT, this.hSpan, this.hCount, this.hBits, this.tDelta,
+      this.vHi, this.vLo, this.lead, this.trail, this.scale, this.iDelta];
+  }
+
+  private chunkColumns(): ArrayBufferView[] {
+    return [this.cAddr, this.cMinT, this.cSpan, this.cCount, this.cBits, this.cNext];
+  }
+
   private bytes(): number {
-    const cols = [this.headChunk, this.firstChunk, this.bitLen, this.tDelta, this.vHi, this.vLo,
-      this.lead, this.trail, this.scale, this.iDelta, this.cFirstBlock, this.cMinT, this.cSpan, this.cCount, this.cNext];
-    let b = this.arena.bytes + this.sets.bytes + this.postings.bytes + this.symbols.bytes;
-    for (const c of cols) b += c.byteLength;
+    let b = this.arena.bytes + this.store.bytes + this.sets.bytes + this.postings.bytes + this.symbols.bytes;
+    for (const c of this.slotColumns()) b += c.byteLength;
+    for (const c of this.chunkColumns()) b += c.byteLength;
     return b;
+  }
+
+  /** First timestamp of the head chunk of `slot`. */
+  private minTOf(slot: number): number {
+    const d = this.hMinT[slot]!;
+    return d !== FAR ? this.base + d : this.farMinT.get(slot)!;
   }
 
   private slotOf(ref: number): number {
@@ -236,15 +301,15 @@ export class SeriesWindow implements Querier {
 
   private create(labels: Labels, hash: number): number {
     checkLabels(labels);
-    if (this.top === this.cap) this.growSlots(Math.ceil(this.cap * 1.25));
+    if (this.top === this.cap) this.growSlots(Math.ceil(this.cap * SLOT_GROWTH));
     if (this.top > SLOT_MASK) throw new RangeError(`window: more than ${SLOT_MASK} series slots`);
     const slot = this.top++;
     const pairs = new Array<number>(labels.length);
     for (let i = 0; i < labels.length; i++) pairs[i] = this.symbols.internPair(labels[i]!.name, labels[i]!.value);
     this.sets.add(slot, pairs, hash);
     for (const p of pairs) this.postings.add(p, slot);
-    this.headChunk[slot] = NONE;
     this.firstChunk[slot] = NONE;
+    this.hCount[slot] = 0;
     this.live++;
     return slot;
   }
@@ -252,20 +317,20 @@ export class SeriesWindow implements Querier {
   private appendBits(slot: number, t: number, hi: number, lo: number, v: number): AppendStatus {
     const enc = this.enc;
     const w = enc.w;
-    let h = this.headChunk[slot]!;
-    if (h >= 0) {
-      const minT = this.cMinT[h]!;
-      const lastT = minT + this.cSpan[h]!;
+    const count = this.hCount[slot]!;
+    if (count > 0) {
+      const minT = this.minTOf(slot);
+      const lastT = minT + this.hSpan[slot]!;
       if (t <= lastT) {
         if (t === lastT && hi === this.vHi[slot] && lo === this.vLo[slot]) return AppendStatus.ok;
         if (t === lastT) { this.duplicates++; return AppendStatus.duplicate; }
         this.outOfOrder++;
         return AppendStatus.outOfOrder;
       }
-      const count = this.cCount[h]!;
-      const bits = this.bitLen[slot]!;
+      const bits = this.hBits[slot]!;
       if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || t - minT > SPAN_LIMIT || t - minT >= this.chunkRange) {
-        h = this.cutChunk(slot, h, t);
+        this.seal(slot);
+        this.startHead(slot, t);
       } else {
         enc.count = count;
         enc.lastT = lastT;
@@ -277,48 +342,77 @@ export class SeriesWindow implements Querier {
         enc.trail = this.trail[slot]!;
         const sc = this.scale[slot]!;
         enc.scale = sc & 15;
-        enc.useDelta = sc >>> 4;
+        enc.useDelta = (sc >>> 4) & 1;
+        enc.repeat = sc >>> 5;
         enc.iDelta = this.iDelta[slot]!;
-        this.seekEnd(h, bits);
+        this.seekEnd(this.hBlock[slot]!, bits);
       }
     } else {
-      h = this.cutChunk(slot, NONE, t);
+      this.startHead(slot, t);
     }
     enc.append(t, hi, lo, v);
-    this.cCount[h] = enc.count;
-    this.cSpan[h] = t - this.cMinT[h]!;
+    this.hCount[slot] = enc.count;
+    this.hSpan[slot] = t - this.minTOf(slot);
     this.tDelta[slot] = enc.tDelta;
     this.vHi[slot] = hi;
     this.vLo[slot] = lo;
     this.lead[slot] = enc.lead;
     this.trail[slot] = enc.trail;
-    this.scale[slot] = enc.scale | (enc.useDelta << 4);
+    this.scale[slot] = enc.scale | (enc.useDelta << 4) | (enc.repeat << 5);
     this.iDelta[slot] = enc.iDelta;
-    this.bitLen[slot] = w.bits;
+    this.hBits[slot] = w.bits;
     this.appended++;
     return AppendStatus.ok;
   }
 
-  /** Starts a new head chunk at `t` after `prev` (or as the first), priming the encoder. */
-  private cutChunk(slot: number, prev: number, t: number): number {
-    const c = this.allocChunk();
+  /** Starts a new, empty head chunk at `t`, priming the encoder. */
+  private startHead(slot: number, t: number): void {
     const b = this.arena.alloc();
-    this.cFirstBlock[c] = b;
-    this.cMinT[c] = t;
-    this.cSpan[c] = 0;
-    this.cCount[c] = 0;
-    this.cNext[c] = NONE;
-    if (prev >= 0) this.cNext[prev] = c;
-    else this.firstChunk[slot] = c;
-    this.headChunk[slot] = c;
+    this.hBlock[slot] = b;
+    if (this.base !== this.base) this.base = t;
+    const d = t - this.base;
+    if (d > FAR && d <= 0x7fffffff) {
+      this.hMinT[slot] = d;
+      if (this.farMinT.size > 0) this.farMinT.delete(slot);
+    } else {
+      this.hMinT[slot] = FAR;
+      this.farMinT.set(slot, t);
+    }
+    this.hSpan[slot] = 0;
+    this.hCount[slot] = 0;
+    this.heads++;
     this.enc.start(t);
     this.enc.w.seek(b, 0, 0);
-    return c;
   }
 
-  /** Positions the encoder's writer after the `bits` already written to chunk `c`. */
-  private seekEnd(c: number, bits: number): void {
-    let b = this.cFirstBlock[c]!;
+  /** Moves the head chunk of `slot` into sealed storage, at the end of its chunk list. */
+  private seal(slot: number): void {
+    const bits = this.hBits[slot]!;
+    const words = Math.max(1, Math.ceil(bits / 32));
+    const addr = this.store.alloc(words);
+    copyChain(this.arena, this.hBlock[slot]!, words, this.store.page(addr), this.store.offset(addr));
+    this.arena.freeChain(this.hBlock[slot]!);
+    const c = this.allocChunk();
+    this.cAddr[c] = addr;
+    this.cMinT[c] = this.minTOf(slot);
+    this.cSpan[c] = this.hSpan[slot]!;
+    this.cCount[c] = this.hCount[slot]!;
+    this.cBits[c] = bits;
+    this.cNext[c] = NONE;
+    let p = this.firstChunk[slot]!;
+    if (p < 0) {
+      this.firstChunk[slot] = c;
+    } else {
+      while (this.cNext[p]! >= 0) p = this.cNext[p]!;
+      this.cNext[p] = c;
+    }
+    this.hCount[slot] = 0;
+    this.heads--;
+  }
+
+  /** Positions the encoder's writer after the `bits` already written to the chain at `first`. */
+  private seekEnd(first: number, bits: number): void {
+    let b = first;
     let off = bits;
     const next = this.arena.next;
     // A full last block is left as is: the writer links the next one when it needs it.
@@ -335,37 +429,59 @@ export class SeriesWindow implements Querier {
     for (let c = this.firstChunk[slot]!; c >= 0 && this.cMinT[c]! <= maxt; c = this.cNext[c]!) {
       if (this.cMinT[c]! + this.cSpan[c]! >= mint) cap += this.cCount[c]!;
     }
+    const n = this.hCount[slot]!;
+    if (n > 0) {
+      const minT = this.minTOf(slot);
+      if (minT <= maxt && minT + this.hSpan[slot]! >= mint) cap += n;
+    }
     return cap;
   }
 
   /** Decodes the samples of `slot` in [mint, maxt] into ts/vs at `at`; null when there are none. */
   private samples(slot: number, mint: number, maxt: number, ts: Float64Array, vs: Float64Array, at: number, cap: number): SeriesData | null {
-    let stale: Uint8Array | null = null;
-    let n = at;
+    const st: { stale: Uint8Array | null; n: number } = { stale: null, n: at };
     const dec = this.dec;
     for (let c = this.firstChunk[slot]!; c >= 0 && this.cMinT[c]! <= maxt; c = this.cNext[c]!) {
       if (this.cMinT[c]! + this.cSpan[c]! < mint) continue;
-      dec.reset(this.cFirstBlock[c]!, this.cMinT[c]!, this.cCount[c]!);
-      while (dec.next()) {
-        const t = dec.t;
-        if (t < mint) continue;
-        if (t > maxt) break;
-        ts[n] = t;
-        vs[n] = dec.v;
-        if (dec.stale) {
-          stale ??= new Uint8Array(cap);
-          stale[n - at] = 1;
-        }
-        n++;
-      }
+      const addr = this.cAddr[c]!;
+      dec.r.resetFlat(this.store.page(addr), this.store.offset(addr));
+      dec.reset(this.cMinT[c]!, this.cCount[c]!);
+      this.drain(mint, maxt, ts, vs, at, cap, st);
     }
-    if (n === at) return null;
+    const n = this.hCount[slot]!;
+    const minT = n > 0 ? this.minTOf(slot) : 0;
+    if (n > 0 && minT <= maxt && minT + this.hSpan[slot]! >= mint) {
+      dec.r.reset(this.hBlock[slot]!);
+      dec.reset(minT, n);
+      this.drain(mint, maxt, ts, vs, at, cap, st);
+    }
+    if (st.n === at) return null;
     return {
       labels: this.sets.labels(slot),
-      t: ts.subarray(at, n),
-      v: vs.subarray(at, n),
-      stale: stale === null ? null : stale.subarray(0, n - at),
+      t: ts.subarray(at, st.n),
+      v: vs.subarray(at, st.n),
+      stale: st.stale === null ? null : st.stale.subarray(0, st.n - at),
     };
+  }
+
+  /** Copies the decoder's samples in [mint, maxt] to ts/vs, flagging stale markers. */
+  private drain(mint: number, maxt: number, ts: Float64Array, vs: Float64Array, at: number, cap: number,
+    st: { stale: Uint8Array | null; n: number }): void {
+    const dec = this.dec;
+    let n = st.n;
+    while (dec.next()) {
+      const t = dec.t;
+      if (t < mint) continue;
+      if (t > maxt) break;
+      ts[n] = t;
+      vs[n] = dec.v;
+      if (dec.stale) {
+        st.stale ??= new Uint8Array(cap);
+        st.stale[n - at] = 1;
+      }
+      n++;
+    }
+    st.n = n;
   }
 
   private allocChunk(): number {
@@ -381,7 +497,7 @@ export class SeriesWindow implements Querier {
   }
 
   private freeChunk(c: number): void {
-    this.arena.freeChain(this.cFirstBlock[c]!);
+    this.store.free(this.cAddr[c]!, Math.max(1, Math.ceil(this.cBits[c]! / 32)));
     this.cNext[c] = this.cFree;
     this.cFree = c;
     this.cLive--;
@@ -394,8 +510,7 @@ export class SeriesWindow implements Querier {
     this.symbols = symbols;
     this.sets = new LabelSets(symbols);
     this.postings = new Postings();
-    const cols = [this.headChunk, this.firstChunk, this.bitLen, this.tDelta, this.vHi, this.vLo,
-      this.lead, this.trail, this.scale, this.iDelta];
+    const cols = this.slotColumns() as (Int32Array | Uint32Array | Float64Array | Uint16Array | Uint8Array)[];
     let n = 0;
     for (let slot = 0; slot < this.top; slot++) {
       if (this.firstChunk[slot] === DEAD) continue;
@@ -403,7 +518,11 @@ export class SeriesWindow implements Querier {
       const pairs = labels.map((l) => symbols.internPair(l.name, l.value));
       this.sets.add(n, pairs, hashLabels(labels));
       for (const p of pairs) this.postings.add(p, n);
-      if (n !== slot) for (const col of cols) col[n] = col[slot]!;
+      if (n !== slot) {
+        for (const col of cols) col[n] = col[slot]!;
+        const far = this.farMinT.get(slot);
+        if (far !== undefined) { this.farMinT.delete(slot); this.farMinT.set(n, far); }
+      }
       n++;
     }
     this.top = n;
@@ -412,14 +531,17 @@ export class SeriesWindow implements Querier {
   }
 
   private growSlots(cap: number): void {
-    const g = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const g = <T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
       const b = make(cap);
       b.set(a as never);
       return b;
     };
-    this.headChunk = g(this.headChunk, (n) => new Int32Array(n));
     this.firstChunk = g(this.firstChunk, (n) => new Int32Array(n));
-    this.bitLen = g(this.bitLen, (n) => new Uint16Array(n));
+    this.hBlock = g(this.hBlock, (n) => new Int32Array(n));
+    this.hMinT = g(this.hMinT, (n) => new Int32Array(n));
+    this.hSpan = g(this.hSpan, (n) => new Uint32Array(n));
+    this.hCount = g(this.hCount, (n) => new Uint16Array(n));
+    this.hBits = g(this.hBits, (n) => new Uint16Array(n));
     this.tDelta = g(this.tDelta, (n) => new Int32Array(n));
     this.vHi = g(this.vHi, (n) => new Uint32Array(n));
     this.vLo = g(this.vLo, (n) => new Uint32Array(n));
@@ -432,10 +554,11 @@ export class SeriesWindow implements Querier {
 
   private growChunks(): void {
     const cap = Math.ceil(this.cNext.length * 1.25);
-    const fb = new Int32Array(cap); fb.set(this.cFirstBlock); this.cFirstBlock = fb;
+    const ad = new Uint32Array(cap); ad.set(this.cAddr); this.cAddr = ad;
     const mt = new Float64Array(cap); mt.set(this.cMinT); this.cMinT = mt;
     const sp = new Uint32Array(cap); sp.set(this.cSpan); this.cSpan = sp;
     const ct = new Uint16Array(cap); ct.set(this.cCount); this.cCount = ct;
+    const bt = new Uint16Array(cap); bt.set(this.cBits); this.cBits = bt;
     const nx = new Int32Array(cap); nx.set(this.cNext); this.cNext = nx;
   }
 }
