@@ -6,7 +6,8 @@
  */
 import type { ArithOp, BinaryOp, CompareOp, VectorMatching } from './ast.js';
 import { EvalError } from './eval_error.js';
-import { goMod, goPow } from './float_math.js';
+import { goMod } from './float_math.js';
+import { goAtan2, goPow } from './go_math.js';
 import {
   METRIC_NAME, dropMetricName, labelsKeyOn, labelsKeyWithout, labelsToBraces, withLabel, getLabel,
   type Label, type Labels,
@@ -40,7 +41,7 @@ export function arith(op: ArithOp, a: number, b: number): number {
     case '/': return a / b;
     case '%': return goMod(a, b);
     case '^': return goPow(a, b);
-    case 'atan2': return Math.atan2(a, b);
+    case 'atan2': return goAtan2(a, b);
   }
 }
 
@@ -197,6 +198,9 @@ export function vectorBinop(
     }
     if (returnBool) {
       v = keep ? 1 : 0;
+    } else if (!keep) {
+      // Filtered-out samples never reach the uniqueness checks below, as in Prometheus.
+      continue;
     }
     let metric = resultMetric(ls.metric, rs.metric, op, m, cache, compat);
     if (returnBool) metric = dropName(metric);
@@ -213,7 +217,6 @@ export function vectorBinop(
       if (inserted.has(key)) throw new EvalError('multiple matches for labels: grouping labels must ensure unique matches');
       inserted.add(key);
     }
-    if (!keep && !returnBool) continue;
     out.push({ metric, t: ts, v });
   }
   return out;

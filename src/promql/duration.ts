@@ -35,13 +35,15 @@ export function parseDuration(s: string): number {
   return total;
 }
 
-/** Prometheus's model.Duration String(): largest units first, e.g. "1h30m", "0s". */
+/** Prometheus's model.Duration String(): largest units first, e.g. "1h30m", "0s", "8d", "2w". */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   let out = '';
   let rest = ms;
   if (rest < 0) { out = '-'; rest = -rest; }
   for (const [unit, size] of UNITS) {
+    // Years and weeks only when they divide what is left exactly: "90d" reads better than "12w6d".
+    if ((unit === 'y' || unit === 'w') && rest % size !== 0) continue;
     const n = Math.floor(rest / size);
     if (n > 0) {
       out += `${n}${unit}`;

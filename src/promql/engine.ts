@@ -302,10 +302,13 @@ class Evaluation {
     try {
       for (let t = this.subqueryStart(end, sq.range, step); t <= end; t += step) {
         let val = memo?.get(t);
+        // What the step's evaluation held is released; its result joins the subquery's matrix.
+        const stepBase = this.samples;
         if (val === undefined) {
           val = this.evalAt(sq.expr, t);
           memo?.set(t, val);
         }
+        this.samples = stepBase;
         if (val.type !== 'vector') throw new EvalError(`subquery is only allowed on instant vector, got ${typeName(val)}`);
         this.count(val.samples.length);
         for (const s of val.samples) {
@@ -413,9 +416,15 @@ class Evaluation {
     const arg = args[idx] as MatrixSelector | SubqueryExpr;
     const out: Sample[] = [];
     const inputs: { metric: Labels }[] = [];
+    // As Prometheus counts: what is held before the call, plus the outputs so far, plus the
+    // window of the series at hand (then its output) must stay within maxSamples.
+    let held = this.samples;
     const emit = (metric: Labels, t: ArrayLike<number>, v: ArrayLike<number>, lo: number, hi: number, ctx: RangeContext): void => {
+      if (held + (hi - lo) > this.maxSamples) throw new EvalError(TOO_MANY_SAMPLES);
       const r = fn({ t, v, lo, hi }, ctx);
       if (r === null) return;
+      if (held + (hi - lo) + 1 > this.maxSamples) throw new EvalError(TOO_MANY_SAMPLES);
+      held++;
       inputs.push({ metric });
       out.push({ metric: keepName ? metric : dropName(metric), t: ts, v: r });
     };
@@ -423,26 +432,26 @@ class Evaluation {
       const vs = arg.vectorSelector;
       const end = (this.atTime(vs.timestamp, vs.startOrEnd) ?? ts) - vs.offset;
       const ctx: RangeContext = { ts, rangeStart: end - arg.range, rangeEnd: end, rangeMs: arg.range, compat: this.compat, params };
-      let peak = 0;
       for (const s of this.fetch(vs, true)) {
         const [lo, hi] = this.windowOf(s.t, end, arg.range);
         if (hi <= lo) continue;
-        if (hi - lo > peak) peak = hi - lo;
         emit(s.metric, s.t, s.v, lo, hi, ctx);
       }
-      if (this.samples + peak > this.maxSamples) throw new EvalError(TOO_MANY_SAMPLES);
     } else {
       const end = (this.atTime(arg.timestamp, arg.startOrEnd) ?? ts) - arg.offset;
       const ctx: RangeContext = { ts, rangeStart: end - arg.range, rangeEnd: end, rangeMs: arg.range, compat: this.compat, params };
       const before = this.samples;
-      for (const s of this.subqueryAt(arg, ts)) emit(s.metric, s.t, s.v, 0, s.t.length, ctx);
-      this.samples = before;
+      // The subquery's whole result stays held while the function runs over it.
+      const series = this.subqueryAt(arg, ts);
+      held = this.samples;
+      for (const s of series) emit(s.metric, s.t, s.v, 0, s.t.length, ctx);
+      held = before + (held - this.samples);
     }
+    this.samples = held;
     if (e.func === 'absent_over_time') {
       return { type: 'vector', samples: out.length > 0 ? [] : [{ metric: absentLabels(arg), t: ts, v: 1 }] };
     }
     if (!keepName) checkDroppedNames(inputs, out);
-    this.count(out.length);
     return { type: 'vector', samples: out };
   }
 }

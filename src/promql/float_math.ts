@@ -2,6 +2,7 @@
  * Float arithmetic as Go's math and strconv packages do it, where JS differs, plus
  * Prometheus's compensated (Kahan-Neumaier) summation step.
  */
+import { goLog } from './go_math.js';
 
 /** One step of Kahan-Neumaier summation: returns [newSum, newCompensation]. */
 export function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
@@ -57,19 +58,12 @@ export function frexp(x: number): [number, number] {
 export function goLog2(x: number): number {
   const [frac, exp] = frexp(x);
   if (frac === 0.5) return exp - 1;
-  return Math.log(frac) * Math.LOG2E + exp;
+  return goLog(frac) * Math.LOG2E + exp;
 }
 
 /** Go's math.Log10: Log(x) * (1/Ln10). */
 export function goLog10(x: number): number {
-  return Math.log(x) * Math.LOG10E;
-}
-
-/** Go's math.Pow special cases (JS's `**` disagrees for 1^NaN and (-1)^±Inf). */
-export function goPow(x: number, y: number): number {
-  if (y === 0 || x === 1) return 1;
-  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
-  return Math.pow(x, y);
+  return goLog(x) * Math.LOG10E;
 }
 
 /** Go's math.Mod: remainder with the sign of x (JS `%` on floats is the same fmod). */

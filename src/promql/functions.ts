@@ -6,6 +6,8 @@
 import type { Call, Expr } from './ast.js';
 import { EvalError } from './eval_error.js';
 import { goLog10, goLog2, parseGoFloat } from './float_math.js';
+import { daysIn, goDateParts, type GoDateParts } from './go_time.js';
+import { goAcos, goAcosh, goAsinh, goExp, goLog, goAsin, goAtan, goCos, goCosh, goSin, goSinh, goTan, goTanh } from './go_math.js';
 import { dropName } from './binary.js';
 import {
   METRIC_NAME, compareLabels, getLabel, labelsFromRecord, labelsKey, labelsKeyWithout, withLabel, type Labels,
@@ -69,19 +71,15 @@ export function absentLabels(arg: Expr): Labels {
   return labelsFromRecord(Object.fromEntries(rec));
 }
 
-/** Go's time.Unix(sec, 0).UTC() fields. */
-function dateFn(f: (d: Date) => number): FunctionImpl {
+/** A date function: a field of Go's time.Unix(int64(v), 0).UTC(); no argument means vector(time()). */
+function dateFn(f: (d: GoDateParts) => number): FunctionImpl {
   return {
     kind: 'instant',
     fn: (args, ctx) => {
-      if (args.length === 0) return [{ metric: [], t: ctx.ts, v: f(new Date(Math.trunc(ctx.ts / 1000) * 1000)) }];
-      return vec(args[0]).map((s) => ({ metric: dropName(s.metric), t: ctx.ts, v: f(new Date(Math.trunc(s.v) * 1000)) }));
+      if (args.length === 0) return [{ metric: [], t: ctx.ts, v: f(goDateParts(ctx.ts / 1000)) }];
+      return vec(args[0]).map((s) => ({ metric: dropName(s.metric), t: ctx.ts, v: f(goDateParts(s.v)) }));
     },
   };
-}
-
-function dayOfYear(d: Date): number {
-  return Math.round((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86400000) + 1;
 }
 
 /** facette/natsort's Compare (a < b), used by sort_by_label. */
@@ -273,22 +271,22 @@ export const FUNCTIONS: Record<string, FunctionImpl> = {
   abs: simple(Math.abs),
   ceil: simple(Math.ceil),
   floor: simple(Math.floor),
-  exp: simple(Math.exp),
+  exp: simple(goExp),
   sqrt: simple(Math.sqrt),
-  ln: simple(Math.log),
+  ln: simple(goLog),
   log2: simple(goLog2),
   log10: simple(goLog10),
-  sin: simple(Math.sin),
-  cos: simple(Math.cos),
-  tan: simple(Math.tan),
-  asin: simple(Math.asin),
-  acos: simple(Math.acos),
-  atan: simple(Math.atan),
-  sinh: simple(Math.sinh),
-  cosh: simple(Math.cosh),
-  tanh: simple(Math.tanh),
-  asinh: simple(Math.asinh),
-  acosh: simple(Math.acosh),
+  sin: simple(goSin),
+  cos: simple(goCos),
+  tan: simple(goTan),
+  asin: simple(goAsin),
+  acos: simple(goAcos),
+  atan: simple(goAtan),
+  sinh: simple(goSinh),
+  cosh: simple(goCosh),
+  tanh: simple(goTanh),
+  asinh: simple(goAsinh),
+  acosh: simple(goAcosh),
   atanh: simple(Math.atanh),
   rad: simple((v) => (v * Math.PI) / 180),
   deg: simple((v) => (v * 180) / Math.PI),
@@ -328,14 +326,14 @@ export const FUNCTIONS: Record<string, FunctionImpl> = {
   histogram_quantile: { kind: 'instant', fn: histogramQuantile },
   label_replace: { kind: 'instant', fn: labelReplace },
   label_join: { kind: 'instant', fn: labelJoin },
-  day_of_month: dateFn((d) => d.getUTCDate()),
-  day_of_week: dateFn((d) => d.getUTCDay()),
-  day_of_year: dateFn(dayOfYear),
-  days_in_month: dateFn((d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate()),
-  hour: dateFn((d) => d.getUTCHours()),
-  minute: dateFn((d) => d.getUTCMinutes()),
-  month: dateFn((d) => d.getUTCMonth() + 1),
-  year: dateFn((d) => d.getUTCFullYear()),
+  day_of_month: dateFn((d) => d.day),
+  day_of_week: dateFn((d) => d.weekday),
+  day_of_year: dateFn((d) => d.yearDay),
+  days_in_month: dateFn((d) => daysIn(d.month, d.year)),
+  hour: dateFn((d) => d.hour),
+  minute: dateFn((d) => d.minute),
+  month: dateFn((d) => d.month),
+  year: dateFn((d) => d.year),
   // Native histograms do not exist in this engine (float samples only): these select nothing.
   histogram_count: nativeHistogramOnly,
   histogram_sum: nativeHistogramOnly,

@@ -2,6 +2,7 @@
  * Label matchers (`=`, `!=`, `=~`, `!~`). Regexes are RE2 syntax, fully anchored,
  * translated once to a JS RegExp when the matcher is built.
  */
+import { re2SyntaxError } from './re2_syntax.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -45,12 +46,13 @@ export function translateRE2(re: string, opts: RegexOptions = {}): { source: str
       if (f === 'i' && !flags.includes('i')) flags += 'i';
       if (f === 's' && !flags.includes('s')) flags += 's';
       if (f === 'm' && !flags.includes('m')) flags += 'm';
-      if (f === 'U') throw new RegexError(`unsupported flag U in regex ${JSON.stringify(re)}`);
+      // U (ungreedy) cannot change whether an anchored pattern matches; JS has no such flag.
     }
     src = src.slice(lead[0].length);
   }
   let out = '';
   let inClass = false;
+  const names = new Set<string>();
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (c === '\\') {
@@ -91,6 +93,15 @@ export function translateRE2(re: string, opts: RegexOptions = {}): { source: str
       continue;
     }
     if (c === '(' && src[i + 1] === '?' && src[i + 2] === 'P' && src[i + 3] === '<') {
+      // RE2 allows a name twice, JS does not: a repeated name becomes a plain group (same number).
+      const end = src.indexOf('>', i + 4);
+      const name = src.slice(i + 4, end);
+      if (names.has(name)) {
+        out += '(';
+        i = end;
+        continue;
+      }
+      names.add(name);
       out += '(?<';
       i += 3;
       continue;
@@ -102,6 +113,9 @@ export function translateRE2(re: string, opts: RegexOptions = {}): { source: str
 
 /** Compiles an RE2 regex as an anchored JS RegExp; throws RegexError when invalid. */
 export function compileRE2(re: string, opts: RegexOptions = {}): RegExp {
+  // Prometheus compiles the anchored form, so Go's error fragments are taken from it.
+  const syntaxError = re2SyntaxError(`^(?:${re})$`);
+  if (syntaxError !== null) throw new RegexError(syntaxError);
   const { source, flags } = translateRE2(re, opts);
   try {
     return new RegExp(source, flags);

@@ -26,6 +26,11 @@ test('durations: parse and print like model.Duration', () => {
   assert.equal(formatDuration(0), '0s');
   assert.equal(formatDuration(5400000), '1h30m');
   assert.equal(formatDuration(90000), '1m30s');
-  assert.equal(formatDuration(8 * 86400000), '1w1d');
+  // Years and weeks only when they divide exactly, as promtool prints 8d, 2w, 379d, 2y.
+  assert.equal(formatDuration(8 * 86400000), '8d');
+  assert.equal(formatDuration(14 * 86400000), '2w');
+  assert.equal(formatDuration(379 * 86400000), '379d');
+  assert.equal(formatDuration(730 * 86400000), '2y');
+  assert.equal(formatDuration((365 + 14) * 86400000 + 3600000), '379d1h');
   assert.equal(formatDuration(1500), '1s500ms');
 });

@@ -44,7 +44,10 @@ export function newTestStorage(): TestStorage {
   return new TestStorage();
 }
 
-/** The engine: default lookback, and step-less subqueries stepping by the evaluation interval. */
+/** The sample limit of promql's test engine (promql.NewLazyLoader), which promtool runs on. */
+export const MAX_SAMPLES = 10_000;
+
+/** The engine: default lookback, step-less subqueries stepping by the evaluation interval, promtool's sample limit. */
 export function newTestEngine(compat: 2 | 3, evalIntervalMs: number): QueryEngine {
-  return new Engine({ compat, lookbackDelta: LOOKBACK_DELTA_MS, noStepSubqueryInterval: evalIntervalMs });
+  return new Engine({ compat, lookbackDelta: LOOKBACK_DELTA_MS, noStepSubqueryInterval: evalIntervalMs, maxSamples: MAX_SAMPLES });
 }

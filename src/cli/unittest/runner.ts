@@ -10,7 +10,7 @@ import { compareLabels, quoteGo, type Label, type Labels } from '../../promql/la
 import { formatDuration } from '../../promql/duration.js';
 import { parseExpr } from '../../promql/parser.js';
 import { parseSeriesLabels } from '../../promql/series_desc.js';
-import { parseRuleFile } from '../../rules/file.js';
+import { parseRuleFile, type RuleFileError } from '../../rules/file.js';
 import { RuleGroup } from '../../rules/group.js';
 import type { QueryEngine, RuleContext } from '../../rules/rule.js';
 import type { CliIO } from '../io.js';
@@ -134,7 +134,7 @@ function loadGroups(ctx: GroupRunContext, interval: number): { groups: RuleGroup
       return { groups: [], errors: [`${path}: ${goFileError('read', path, e)}`] };
     }
     const res = parseRuleFile(text, path, { compat: ctx.compat });
-    if (res.file === null) return { groups: [], errors: res.errors.map((e) => e.text) };
+    if (res.file === null) return { groups: [], errors: res.errors.map(promtoolRuleFileError) };
     for (const spec of res.file.groups) {
       try {
         groups.push(new RuleGroup(spec, { file: path, defaultInterval: interval, compat: ctx.compat, restored: true }));
@@ -146,6 +146,12 @@ function loadGroups(ctx: GroupRunContext, interval: number): { groups: RuleGroup
   const rank = (g: RuleGroup) => ctx.groupOrder.get(g.name) ?? 0;
   groups.sort((a, b) => rank(a) - rank(b));
   return { groups, errors: [] };
+}
+
+/** A rule-file error as promtool words it: rulefmt's `L:C: msg` wrapped by the file name (`file: L:C: msg`). */
+function promtoolRuleFileError(e: RuleFileError): string {
+  const located = `${e.file}:${e.line}:${e.col}: `;
+  return e.line > 0 && e.text.startsWith(located) ? `${e.file}: ${e.line}:${e.col}: ${e.text.slice(located.length)}` : e.text;
 }
 
 /** A label set from a map, keeping empty values as promtool's labels.FromMap does. */

@@ -1,0 +1,51 @@
+/** A small seeded PRNG (mulberry32), so a seed names one generated case set forever. */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [lo, hi]. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** One element of a non-empty list. */
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)]!;
+  }
+
+  /** A random subset of xs, in its original order, with at least `min` elements. */
+  subset<T>(xs: readonly T[], min = 0): T[] {
+    for (;;) {
+      const out = xs.filter(() => this.chance(0.5));
+      if (out.length >= min) return out;
+    }
+  }
+
+  /** An element picked with the given relative weights. */
+  weighted<T>(choices: readonly (readonly [number, T])[]): T {
+    const total = choices.reduce((s, [w]) => s + w, 0);
+    let x = this.next() * total;
+    for (const [w, v] of choices) {
+      x -= w;
+      if (x < 0) return v;
+    }
+    return choices[choices.length - 1]![1];
+  }
+}
