@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { checkRulesCommand } from './check_rules.js';
 import { testRulesCommand } from './test_rules.js';
+import { devCommand } from './dev.js';
 
 /** The dispatch table, in the order `vigil --help` lists it. */
-export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand];
+export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand];
