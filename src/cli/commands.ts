@@ -1,8 +1,9 @@
 /** Every `vigil` subcommand, one file each; add a role by adding its command here. */
 import type { Command } from './command.js';
 import { checkRulesCommand } from './check_rules.js';
+import { ingestCommand } from './ingest.js';
 import { testRulesCommand } from './test_rules.js';
 import { devCommand } from './dev.js';
 
 /** The dispatch table, in the order `vigil --help` lists it. */
-export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand];
+export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand];
