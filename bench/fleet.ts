@@ -16,6 +16,7 @@
  *     to flatter the compressor; docs/benchmarks.md lists the resulting mix.
  */
 import { labelsFromRecord, type Labels } from '../src/promql/labels.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 /** How a series' values behave over a short window (for reporting the mix). */
 export type SeriesKind = 'constant' | 'rare' | 'counter' | 'gauge' | 'float';
@@ -35,16 +36,7 @@ export const SCRAPE_INTERVAL = 15_000;
 const SCRAPE_S = SCRAPE_INTERVAL / 1000;
 
 /** mulberry32, a small seedable PRNG returning [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /** A value model: given the series' own PRNG, returns its value sequence. */
 interface Model {

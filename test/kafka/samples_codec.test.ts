@@ -6,18 +6,9 @@ import {
   decodeRecord, decodeToArray, encodeSamples, encodeTick, MAX_TIME_MS, SamplesBatchBuilder, SamplesDecoder,
   type EncodableSeries, type SeriesView,
 } from '../../src/kafka/samples_codec.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
-/** mulberry32: a small seeded generator so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const ALPHABET = ['a', 'b', 'z', '_', '0', 'é', '日', '😀', '"', '\\', '\n', ' ', 'A'];
 

@@ -9,18 +9,9 @@ import { newMatcher, type Matcher } from '../../src/promql/matcher.js';
 import type { SeriesData } from '../../src/promql/value.js';
 import { MemoryStorage } from '../../src/window/memory.js';
 import { AppendStatus, SeriesWindow } from '../../src/window/window.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
-/** mulberry32: small, seedable, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 type Gen = (prev: number) => number;
 
