@@ -290,8 +290,7 @@ class Evaluation {
   private subqueryAt(sq: SubqueryExpr, ts: number): RangeSeries[] {
     const end = (this.atTime(sq.timestamp, sq.startOrEnd) ?? ts) - sq.offset;
     const step = sq.step > 0 ? sq.step : this.subqueryStep;
-    const byIdentity = new Map<Labels, { metric: Labels; t: number[]; v: number[] }>();
-    const byKey = new Map<string, { metric: Labels; t: number[]; v: number[] }>();
+    const collector = new SeriesCollector();
     const memoize = this.isRange || this.subqueryDepth > 0;
     let memo = memoize ? this.memo.get(sq.expr) : undefined;
     if (memoize && memo === undefined) {
@@ -312,16 +311,7 @@ class Evaluation {
         if (val.type !== 'vector') throw new EvalError(`subquery is only allowed on instant vector, got ${typeName(val)}`);
         this.count(val.samples.length);
         for (const s of val.samples) {
-          let series = byIdentity.get(s.metric);
-          if (series === undefined) {
-            const key = labelsKey(s.metric);
-            series = byKey.get(key);
-            if (series === undefined) {
-              series = { metric: s.metric, t: [], v: [] };
-              byKey.set(key, series);
-            }
-            byIdentity.set(s.metric, series);
-          }
+          const series = collector.seriesFor(s.metric);
           series.t.push(t);
           series.v.push(s.v);
         }
@@ -329,7 +319,7 @@ class Evaluation {
     } finally {
       this.subqueryDepth--;
     }
-    return [...byKey.values()];
+    return collector.all();
   }
 
   private binaryAt(e: BinaryExpr, ts: number): StepValue {
@@ -495,8 +485,7 @@ export class Engine {
     if (!(step > 0)) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
     if (end < start) throw new EvalError('end timestamp must not be before start time');
     const ev = new Evaluation(this.opts, q, start, end, true, expr);
-    const byIdentity = new Map<Labels, MatrixSeries>();
-    const byKey = new Map<string, MatrixSeries>();
+    const collector = new SeriesCollector();
     let held = 0;
     for (let ts = start; ts <= end; ts += step) {
       ev.samples = held;
@@ -507,16 +496,7 @@ export class Engine {
       else throw new EvalError(`invalid expression type "${typeName(v)}" for range query, must be Scalar or instant Vector`);
       held += samples.length;
       for (const s of samples) {
-        let series = byIdentity.get(s.metric);
-        if (series === undefined) {
-          const key = labelsKey(s.metric);
-          series = byKey.get(key);
-          if (series === undefined) {
-            series = { metric: s.metric, t: [], v: [] };
-            byKey.set(key, series);
-          }
-          byIdentity.set(s.metric, series);
-        }
+        const series = collector.seriesFor(s.metric);
         if (series.t.length > 0 && series.t[series.t.length - 1] === ts) {
           throw new EvalError('vector cannot contain metrics with the same labelset');
         }
@@ -524,7 +504,36 @@ export class Engine {
         series.v.push(s.v);
       }
     }
-    const series = [...byKey.values()].sort((a, b) => compareLabels(a.metric, b.metric));
+    const series = collector.all().sort((a, b) => compareLabels(a.metric, b.metric));
     return { type: 'matrix', series };
+  }
+}
+
+/**
+ * Gathers per-step vectors into matrix series. Steps usually hand back the same label
+ * objects, so the identity map spares hashing the label set at every step.
+ */
+class SeriesCollector {
+  private readonly byIdentity = new Map<Labels, MatrixSeries>();
+  private readonly byKey = new Map<string, MatrixSeries>();
+
+  /** The series for `metric`, created empty on first sight. */
+  seriesFor(metric: Labels): MatrixSeries {
+    let series = this.byIdentity.get(metric);
+    if (series === undefined) {
+      const key = labelsKey(metric);
+      series = this.byKey.get(key);
+      if (series === undefined) {
+        series = { metric, t: [], v: [] };
+        this.byKey.set(key, series);
+      }
+      this.byIdentity.set(metric, series);
+    }
+    return series;
+  }
+
+  /** Every series gathered, in first-seen order. */
+  all(): MatrixSeries[] {
+    return [...this.byKey.values()];
   }
 }
