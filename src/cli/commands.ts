@@ -4,6 +4,8 @@ import { checkRulesCommand } from './check_rules.js';
 import { ingestCommand } from './ingest.js';
 import { testRulesCommand } from './test_rules.js';
 import { devCommand } from './dev.js';
+import { evaluateCommand } from './evaluate.js';
+import { replayCommand } from './replay.js';
 
 /** The dispatch table, in the order `vigil --help` lists it. */
-export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand];
+export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand, evaluateCommand, replayCommand];

@@ -1,0 +1,208 @@
+/**
+ * `vigil evaluate`: its configuration (one zod schema, validated once and frozen) and
+ * startEvaluate, which wires rule sources, the vigil.state reader, the consumer-group
+ * worker and the HTTP API (Prometheus API + /metrics) together.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { z } from 'zod';
+import { MetricsWriter, EXPOSITION_CONTENT_TYPE } from '../http/exposition.js';
+import { createHttpServer, textResponse, type Handler } from '../http/server.js';
+import { kafkaClient, SafeProducer } from '../kafka/producer.js';
+import { topicNames } from '../kafka/topics.js';
+import { EvaluateConsumer } from './consumer.js';
+import { createEvaluatorApi } from './http.js';
+import { evaluatorMetrics } from './metrics.js';
+import { RuleSources } from './rules_source.js';
+import { StateStore } from './state_store.js';
+
+const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
+  const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one broker host:port is needed' });
+  for (const b of list) if (!/^[^\s:]+:\d{1,5}$/.test(b)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `broker ${JSON.stringify(b)} is not host:port` });
+  return list;
+});
+const ms = z.number().int().nonnegative();
+const positiveMs = z.number().int().positive();
+
+/** The schema of the evaluator's configuration (a YAML or JSON file; flags override). */
+export const EvaluateConfigSchema = z.object({
+  listen: z.object({
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535).default(9202),
+  }).strict().default({}),
+  kafka: z.object({
+    brokers,
+    clientId: z.string().min(1).default('vigil-evaluate'),
+    groupId: z.string().min(1).default('vigil-evaluate'),
+    topics: z.object({ samples: z.string().min(1), alerts: z.string().min(1), rules: z.string().min(1), state: z.string().min(1) }).strict().partial().default({}),
+    /** Where partitions without a committed offset (and without a snapshot) start. */
+    startFrom: z.enum(['earliest', 'latest']).default('earliest'),
+    sessionTimeoutMs: positiveMs.min(1000).default(10_000),
+    sendTimeoutMs: positiveMs.default(10_000),
+    logLevel: z.enum(['nothing', 'error', 'warn', 'info']).default('error'),
+  }).strict(),
+  /** Rule file directories or globs. */
+  rules: z.array(z.string().min(1)).default([]),
+  /** Also take rule sets from the vigil.rules topic. */
+  rulesTopic: z.boolean().default(true),
+  evaluation: z.object({
+    compat: z.union([z.literal(2), z.literal(3)]).default(3),
+    lookbackDeltaMs: positiveMs.default(5 * 60_000),
+    defaultIntervalMs: positiveMs.default(60_000),
+    resendDelayMs: ms.default(60_000),
+    /** Slot T is evaluated once the partition's watermark reaches T + this. */
+    evaluationDelayMs: ms.default(0),
+    /** How far past the latest tick a sample may move the watermark. */
+    futureSlackMs: ms.default(60_000),
+    /** Log time between vigil.state snapshots. */
+    snapshotIntervalMs: positiveMs.default(60_000),
+    /** Extra history replayed on takeover (sample time vs accept time skew). */
+    replaySlackMs: ms.default(60_000),
+    externalURL: z.string().default(''),
+    externalLabels: z.record(z.string(), z.string()).default({}),
+    tenantLabel: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/).default('tenant'),
+  }).strict().default({}),
+}).strict();
+
+/** The validated, frozen configuration. */
+export type EvaluateConfig = Readonly<z.output<typeof EvaluateConfigSchema>>;
+
+/** A configuration error listing every fault with its path. */
+export class EvaluateConfigError extends Error {
+  override name = 'EvaluateConfigError';
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Validates `input`; throws an EvaluateConfigError naming each bad field. */
+export function parseEvaluateConfig(input: unknown, source = 'config'): EvaluateConfig {
+  const r = EvaluateConfigSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new EvaluateConfigError(`${source}: invalid evaluate configuration:\n${lines.join('\n')}`);
+  }
+  return deepFreeze(r.data);
+}
+
+/** A running evaluator. */
+export interface RunningEvaluate {
+  readonly consumer: EvaluateConsumer;
+  readonly rules: RuleSources;
+  readonly server: Server;
+  readonly url: string;
+  /** Re-reads the rule files (SIGHUP). */
+  reloadRules(): Promise<void>;
+  /** Final snapshots, leaves the group, stops listening. */
+  close(): Promise<void>;
+}
+
+/** The evaluator's own metrics, before the per-partition window ones. */
+function workerMetrics(consumer: EvaluateConsumer, rules: RuleSources, state: StateStore): string {
+  const w = new MetricsWriter();
+  const prog = consumer.partitionProgress();
+  w.family('vigil_evaluator_consumer_lag', 'gauge', 'Records of the partition not yet applied, as of the last batch.',
+    prog.map((p) => ({ labels: { partition: String(p.partition) }, value: p.lag })));
+  w.family('vigil_evaluator_replaying', 'gauge', '1 while the partition replays history after a takeover.',
+    prog.map((p) => ({ labels: { partition: String(p.partition) }, value: p.replaying ? 1 : 0 })));
+  const ws = consumer.partitionWorkers();
+  w.family('vigil_evaluator_records_total', 'counter', 'Records applied.', ws.map((x) => ({ labels: { partition: String(x.partition) }, value: x.stats.records })));
+  w.family('vigil_evaluator_decode_errors_total', 'counter', 'Corrupt samples records skipped.', ws.map((x) => ({ labels: { partition: String(x.partition) }, value: x.stats.decodeErrors })));
+  w.counter('vigil_evaluator_events_produced_total', 'Alert events produced to the alerts topic.', consumer.stats.eventsProduced);
+  w.counter('vigil_evaluator_snapshots_written_total', 'Snapshots written to the state topic.', consumer.stats.snapshotsWritten);
+  w.counter('vigil_evaluator_takeovers_total', 'Partitions taken over.', consumer.stats.takeovers);
+  w.counter('vigil_evaluator_commit_failures_total', 'Offset commits that failed.', consumer.stats.commitFailures);
+  w.counter('vigil_evaluator_batch_seconds_sum', 'Time spent applying, producing and committing batches.', consumer.stats.batchSeconds);
+  w.counter('vigil_evaluator_batch_seconds_count', 'Batches processed.', consumer.stats.batches);
+  w.counter('vigil_rule_set_errors_total', 'Rule files or rule sets rejected.', rules.problemCount);
+  w.gauge('vigil_rule_sets_failing', 'Rule files or rule sets currently rejected.', rules.problems.size);
+  w.counter('vigil_evaluator_state_bad_records_total', 'State snapshots that could not be decoded.', state.badRecords);
+  return evaluatorMetrics(consumer.evaluators(), w);
+}
+
+/** Starts an evaluator; rejects (having released what it took) if Kafka setup fails. */
+export async function startEvaluate(config: EvaluateConfig, options: { log?: (line: string) => void } = {}): Promise<RunningEvaluate> {
+  const log = options.log ?? (() => undefined);
+  const names = topicNames(config.kafka.topics);
+  const kafka = kafkaClient({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logLevel: config.kafka.logLevel });
+  const producer = new SafeProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
+  let consumer: EvaluateConsumer | null = null;
+  const rules = new RuleSources(config.rules, {
+    compat: config.evaluation.compat,
+    onProblem: (p) => log(`evaluate: rules: ${p.source}: rejected: ${p.message}`),
+    onChange: (files) => consumer?.reloadRules(files),
+  });
+  const state = new StateStore(kafka, names.state, (m) => log(`evaluate: state: ${m}`), `${config.kafka.groupId}.state-reader`);
+  const ev = config.evaluation;
+  consumer = new EvaluateConsumer({
+    kafka,
+    groupId: config.kafka.groupId,
+    topics: names,
+    producer,
+    stateStore: state,
+    rules: () => rules.current(),
+    evaluator: {
+      compat: ev.compat, lookbackDelta: ev.lookbackDeltaMs, defaultInterval: ev.defaultIntervalMs, resendDelay: ev.resendDelayMs,
+      externalURL: ev.externalURL, externalLabels: ev.externalLabels, tenantLabel: ev.tenantLabel,
+    },
+    startFrom: config.kafka.startFrom,
+    replaySlackMs: ev.replaySlackMs,
+    evaluationDelayMs: ev.evaluationDelayMs,
+    futureSlackMs: ev.futureSlackMs,
+    snapshotIntervalMs: ev.snapshotIntervalMs,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    log,
+  });
+  const c = consumer;
+  try {
+    await rules.reloadFiles();
+    rules.watchFiles();
+    if (config.rulesTopic) await rules.followTopic(kafka, names.rules, `${config.kafka.groupId}.rules-reader`);
+    await producer.connect();
+    await state.start();
+    await c.start();
+  } catch (e) {
+    await c.stop().catch(() => undefined);
+    await state.stop().catch(() => undefined);
+    await rules.close().catch(() => undefined);
+    await producer.close();
+    throw e;
+  }
+  const api = createEvaluatorApi({
+    evaluators: () => c.evaluators(),
+    compat: ev.compat,
+    lookbackDelta: ev.lookbackDeltaMs,
+  });
+  const handler: Handler = (req) => (req.path === '/metrics' && req.method === 'GET'
+    ? textResponse(200, workerMetrics(c, rules, state), EXPOSITION_CONTENT_TYPE)
+    : api(req));
+  const server = createHttpServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  log(`evaluate: listening on ${url}, ${rules.current().length} rule files, group ${config.kafka.groupId} on ${names.samples}`);
+  return {
+    consumer: c,
+    rules,
+    server,
+    url,
+    reloadRules: () => rules.reloadFiles(),
+    close: async () => {
+      await c.stop();
+      await state.stop();
+      await rules.close();
+      await producer.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
