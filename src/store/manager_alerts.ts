@@ -1,0 +1,82 @@
+/**
+ * The manager's alert store in MySQL: an idempotent upsert by fingerprint that merges with
+ * the stored copy under a row lock (as Alertmanager's provider does in memory).
+ */
+import type { RowDataPacket } from 'mysql2/promise';
+import { storeMerge, type Alert } from '../manager/alert.js';
+import type { StorePool } from './pool.js';
+
+interface AlertRow extends RowDataPacket {
+  fingerprint: string;
+  labels: string;
+  annotations: string;
+  starts_at: number | string;
+  ends_at: number | string;
+  updated_at: number | string;
+  timeout: number;
+  generator_url: string;
+}
+
+const COLUMNS = 'fingerprint, labels, annotations, starts_at, ends_at, updated_at, timeout, generator_url';
+
+/** A row back to an Alert. */
+export function alertFromRow(r: AlertRow): Alert {
+  return {
+    fingerprint: r.fingerprint,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    annotations: JSON.parse(r.annotations) as Record<string, string>,
+    startsAt: Number(r.starts_at),
+    endsAt: Number(r.ends_at),
+    updatedAt: Number(r.updated_at),
+    timeout: r.timeout === 1,
+    generatorURL: r.generator_url,
+  };
+}
+
+/** Stores `incoming`, merged with the stored copy when their activity ranges overlap; returns what is stored. */
+export async function putAlert(pool: StorePool, incoming: Alert, now: number): Promise<Alert> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const [rows] = await conn.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts WHERE fingerprint = ? FOR UPDATE`, [incoming.fingerprint]);
+    const merged = storeMerge(rows[0] ? alertFromRow(rows[0]) : null, incoming, now);
+    await conn.query(
+      `INSERT INTO manager_alerts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE labels = VALUES(labels), annotations = VALUES(annotations), starts_at = VALUES(starts_at),
+         ends_at = VALUES(ends_at), updated_at = VALUES(updated_at), timeout = VALUES(timeout), generator_url = VALUES(generator_url)`,
+      [merged.fingerprint, JSON.stringify(merged.labels), JSON.stringify(merged.annotations), merged.startsAt, merged.endsAt,
+        merged.updatedAt, merged.timeout ? 1 : 0, merged.generatorURL],
+    );
+    await conn.commit();
+    return merged;
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
+}
+
+/** One alert by fingerprint, or null. */
+export async function getAlert(pool: StorePool, fp: string): Promise<Alert | null> {
+  const [rows] = await pool.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts WHERE fingerprint = ?`, [fp]);
+  return rows[0] ? alertFromRow(rows[0]) : null;
+}
+
+/** Every stored alert; with `activeAt`, only those not resolved at that time. */
+export async function listAlerts(pool: StorePool, activeAt?: number): Promise<Alert[]> {
+  const [rows] = activeAt === undefined
+    ? await pool.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts ORDER BY fingerprint`)
+    : await pool.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts WHERE ends_at > ? ORDER BY fingerprint`, [activeAt]);
+  return rows.map(alertFromRow);
+}
+
+/** Deletes alerts resolved before `before` that no aggregation group holds any more; returns how many. */
+export async function gcAlerts(pool: StorePool, before: number): Promise<number> {
+  const [res] = await pool.query(
+    `DELETE FROM manager_alerts WHERE ends_at < ?
+       AND NOT EXISTS (SELECT 1 FROM manager_group_alerts ga WHERE ga.fingerprint = manager_alerts.fingerprint)`,
+    [before],
+  );
+  return (res as { affectedRows: number }).affectedRows;
+}

@@ -1,0 +1,178 @@
+/**
+ * Aggregation groups in MySQL: membership, the next flush time, and the lease that makes
+ * exactly one live manager flush a group. A live owner renews its leases on every tick; an
+ * owner that stops lets them expire and another manager claims the group when it is due.
+ */
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Alert } from '../manager/alert.js';
+import { alertFromRow } from './manager_alerts.js';
+import type { StorePool } from './pool.js';
+
+/** A group as stored. */
+export interface StoredGroup {
+  readonly id: string;
+  readonly groupKey: string;
+  readonly routeId: string;
+  readonly receiver: string;
+  readonly groupLabels: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  readonly nextFlushAt: number;
+  readonly hasFlushed: boolean;
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: number;
+}
+
+/** What to create or touch when an alert joins a group. */
+export interface GroupInsert {
+  readonly id: string;
+  readonly groupKey: string;
+  readonly routeId: string;
+  readonly receiver: string;
+  readonly groupLabels: Readonly<Record<string, string>>;
+  readonly now: number;
+  /** now + group_wait: the first flush of a new group. */
+  readonly firstFlushAt: number;
+  /** The alert is older than group_wait: a group that has not flushed yet flushes now. */
+  readonly flushNow: boolean;
+}
+
+interface GroupRow extends RowDataPacket {
+  id: string;
+  group_key: string;
+  route_id: string;
+  receiver: string;
+  group_labels: string;
+  created_at: number | string;
+  next_flush_at: number | string;
+  has_flushed: number;
+  lease_owner: string | null;
+  lease_until: number | string;
+}
+
+function groupFromRow(r: GroupRow): StoredGroup {
+  return {
+    id: r.id,
+    groupKey: r.group_key,
+    routeId: r.route_id,
+    receiver: r.receiver,
+    groupLabels: JSON.parse(r.group_labels) as Record<string, string>,
+    createdAt: Number(r.created_at),
+    nextFlushAt: Number(r.next_flush_at),
+    hasFlushed: r.has_flushed === 1,
+    leaseOwner: r.lease_owner,
+    leaseUntil: Number(r.lease_until),
+  };
+}
+
+/**
+ * Puts an alert in a group, creating the group if needed; idempotent. One transaction, so the
+ * group row stays locked until the member is in and a concurrent finishFlush cannot delete
+ * the group as empty in between.
+ */
+export async function addToGroup(pool: StorePool, g: GroupInsert, fingerprint: string): Promise<void> {
+  const first = g.flushNow ? g.now : g.firstFlushAt;
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    await conn.query(
+      `INSERT INTO manager_groups (id, group_key, route_id, receiver, group_labels, created_at, next_flush_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE next_flush_at = IF(has_flushed = 0 AND ?, LEAST(next_flush_at, ?), next_flush_at)`,
+      [g.id, g.groupKey, g.routeId, g.receiver, JSON.stringify(g.groupLabels), g.now, first, g.flushNow ? 1 : 0, g.now],
+    );
+    await conn.query('INSERT IGNORE INTO manager_group_alerts (group_id, fingerprint) VALUES (?, ?)', [g.id, fingerprint]);
+    await conn.commit();
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
+}
+
+/** Extends every lease `owner` holds to `until`. */
+export async function renewLeases(pool: StorePool, owner: string, until: number): Promise<void> {
+  await pool.query('UPDATE manager_groups SET lease_until = ? WHERE lease_owner = ?', [until, owner]);
+}
+
+/** Takes the leases of due groups that nobody holds, or whose holder let the lease expire. */
+export async function claimDueGroups(pool: StorePool, owner: string, now: number, until: number): Promise<number> {
+  const [res] = await pool.query(
+    `UPDATE manager_groups SET lease_owner = ?, lease_until = ?
+     WHERE next_flush_at <= ? AND (lease_owner IS NULL OR lease_until <= ?)`,
+    [owner, until, now, now],
+  );
+  return (res as { affectedRows: number }).affectedRows;
+}
+
+/** The due groups whose lease `owner` holds, soonest first. */
+export async function ownedDueGroups(pool: StorePool, owner: string, now: number): Promise<StoredGroup[]> {
+  const [rows] = await pool.query<GroupRow[]>(
+    'SELECT * FROM manager_groups WHERE lease_owner = ? AND lease_until > ? AND next_flush_at <= ? ORDER BY next_flush_at, id',
+    [owner, now, now],
+  );
+  return rows.map(groupFromRow);
+}
+
+/** Every group (for the API and tests). */
+export async function listGroups(pool: StorePool): Promise<StoredGroup[]> {
+  const [rows] = await pool.query<GroupRow[]>('SELECT * FROM manager_groups ORDER BY group_key, id');
+  return rows.map(groupFromRow);
+}
+
+/** The alerts a group holds. */
+export async function groupAlerts(pool: StorePool, groupId: string): Promise<Alert[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT a.* FROM manager_group_alerts ga JOIN manager_alerts a ON a.fingerprint = ga.fingerprint
+     WHERE ga.group_id = ? ORDER BY a.fingerprint`,
+    [groupId],
+  );
+  return rows.map((r) => alertFromRow(r as Parameters<typeof alertFromRow>[0]));
+}
+
+/**
+ * Ends a flush: drops the notified resolved alerts that did not change meanwhile (Alertmanager's
+ * DeleteIfNotModified), schedules the next flush, and deletes the group once empty. Does
+ * nothing if the lease was lost meanwhile. Returns false then.
+ */
+export async function finishFlush(
+  pool: StorePool, groupId: string, owner: string, nextFlushAt: number, resolved: readonly Alert[] | null,
+): Promise<boolean> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT lease_owner FROM manager_groups WHERE id = ? FOR UPDATE', [groupId]);
+    if (rows[0]?.lease_owner !== owner) {
+      await conn.rollback();
+      return false;
+    }
+    for (const a of resolved ?? []) {
+      await conn.query(
+        `DELETE ga FROM manager_group_alerts ga JOIN manager_alerts a ON a.fingerprint = ga.fingerprint
+         WHERE ga.group_id = ? AND ga.fingerprint = ? AND a.updated_at = ?`,
+        [groupId, a.fingerprint, a.updatedAt],
+      );
+    }
+    const [left] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM manager_group_alerts WHERE group_id = ?', [groupId]);
+    if (Number(left[0]!.n) === 0) await conn.query('DELETE FROM manager_groups WHERE id = ?', [groupId]);
+    else await conn.query('UPDATE manager_groups SET next_flush_at = ?, has_flushed = 1 WHERE id = ?', [nextFlushAt, groupId]);
+    await conn.commit();
+    return true;
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
+}
+
+/** Deletes a group and its membership (its route is gone from the config). */
+export async function deleteGroup(pool: StorePool, groupId: string): Promise<void> {
+  await pool.query('DELETE FROM manager_group_alerts WHERE group_id = ?', [groupId]);
+  await pool.query('DELETE FROM manager_groups WHERE id = ?', [groupId]);
+}
+
+/** Gives up every lease `owner` holds (a clean shutdown), so others need not wait for expiry. */
+export async function releaseLeases(pool: StorePool, owner: string): Promise<void> {
+  await pool.query('UPDATE manager_groups SET lease_owner = NULL, lease_until = 0 WHERE lease_owner = ?', [owner]);
+}
