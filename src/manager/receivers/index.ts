@@ -1,15 +1,33 @@
 /**
- * Builds a receiver's integrations from its config. Webhook is implemented; email, Slack
- * and PagerDuty configs are parsed but their senders are not written yet, so a config that
- * uses them is refused at start rather than silently dropping notifications.
+ * Builds a receiver's integrations from its config: one per entry of email_configs,
+ * slack_configs, pagerduty_configs and webhook_configs, in that order.
  */
 import type { ReceiverConfig } from '../config.js';
+import { NotifyTemplates } from '../templates.js';
+import { EmailIntegration } from './email/email.js';
 import type { Integration } from './integration.js';
+import { PagerdutyIntegration } from './pagerduty/pagerduty.js';
+import { SlackIntegration } from './slack/slack.js';
 import { WebhookIntegration } from './webhook.js';
 
-/** The integrations of a receiver; throws naming an integration kind not implemented yet. */
-export function integrationsFor(receiver: ReceiverConfig, externalURL = ''): Integration[] {
-  const missing = (['email_configs', 'slack_configs', 'pagerduty_configs'] as const).filter((k) => receiver[k].length > 0);
-  if (missing.length > 0) throw new Error(`receiver "${receiver.name}": ${missing.join(', ')} cannot be sent yet (only webhook_configs)`);
-  return receiver.webhook_configs.map((w, i) => new WebhookIntegration(w, i, externalURL));
+/** What integrations share beyond their config. */
+export interface IntegrationOptions {
+  /** The config's templates (defaults only when not given). */
+  readonly templates?: NotifyTemplates;
+  /** Per-request timeout in ms (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+let defaultTemplates: NotifyTemplates | undefined;
+
+/** The integrations of a receiver. */
+export function integrationsFor(receiver: ReceiverConfig, externalURL = '', options: IntegrationOptions = {}): Integration[] {
+  const templates = options.templates ?? (defaultTemplates ??= new NotifyTemplates());
+  const deps = { templates, externalURL, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+  return [
+    ...receiver.email_configs.map((c, i) => new EmailIntegration(c, i, deps)),
+    ...receiver.slack_configs.map((c, i) => new SlackIntegration(c, i, deps)),
+    ...receiver.pagerduty_configs.map((c, i) => new PagerdutyIntegration(c, i, deps)),
+    ...receiver.webhook_configs.map((w, i) => new WebhookIntegration(w, i, externalURL, options.timeoutMs)),
+  ];
 }
