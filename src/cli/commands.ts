@@ -5,7 +5,8 @@ import { ingestCommand } from './ingest.js';
 import { testRulesCommand } from './test_rules.js';
 import { devCommand } from './dev.js';
 import { evaluateCommand } from './evaluate.js';
+import { managerCommand } from './manager.js';
 import { replayCommand } from './replay.js';
 
 /** The dispatch table, in the order `vigil --help` lists it. */
-export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand, evaluateCommand, replayCommand];
+export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand, evaluateCommand, managerCommand, replayCommand];

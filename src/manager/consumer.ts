@@ -1,0 +1,134 @@
+/**
+ * The manager's Kafka side: a consumer-group member on vigil.alerts that turns alert events
+ * into posted alerts for the dispatcher. Each put is its own idempotent MySQL upsert by
+ * fingerprint, and a partition's offset is committed only after every event before it is in
+ * the database, so a crash at any point re-delivers at worst events already applied.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { decodeAlertEvent } from '../evaluate/event.js';
+import { alertFromEvent, type PostableAlert } from './alert.js';
+
+/** Where decoded alerts go (the Dispatcher in production). */
+export interface AlertSink {
+  /** Stores alerts; returns the faults of rejected ones. */
+  put(alerts: readonly PostableAlert[]): Promise<string[]>;
+}
+
+/** How the consumer runs. */
+export interface AlertConsumerOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly sink: AlertSink;
+  /** Where a group without committed offsets starts (default earliest). */
+  readonly startFrom?: 'earliest' | 'latest';
+  readonly sessionTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Counters for /metrics. */
+export interface AlertConsumerStats {
+  /** Records read. */
+  records: number;
+  /** Alerts handed to the dispatcher, by status. */
+  firing: number;
+  resolved: number;
+  /** Pending events (Alertmanager never sees pending alerts). */
+  pending: number;
+  /** Records that did not decode, or alerts the dispatcher rejected. */
+  invalid: number;
+  commitFailures: number;
+}
+
+/** One consumer-group member on the alerts topic. */
+export class AlertConsumer {
+  private readonly consumer: Consumer;
+  private readonly log: (line: string) => void;
+  private running = false;
+  private joined = false;
+  readonly stats: AlertConsumerStats = { records: 0, firing: 0, resolved: 0, pending: 0, invalid: 0, commitFailures: 0 };
+
+  constructor(private readonly o: AlertConsumerOptions) {
+    const session = o.sessionTimeoutMs ?? 10_000;
+    this.consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: session,
+      heartbeatInterval: Math.max(100, Math.floor(session / 5)),
+      rebalanceTimeout: session,
+    });
+    this.log = o.log ?? (() => undefined);
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.joined = true;
+      const mine = (e.payload.memberAssignment[o.topic] ?? []).map(Number).sort((a, b) => a - b);
+      this.log(`manager: assigned partitions [${mine.join(',')}] of ${o.topic}`);
+    });
+  }
+
+  /** True once the group has been joined. */
+  get hasJoined(): boolean {
+    return this.joined;
+  }
+
+  /** Joins the group and starts consuming. */
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: (this.o.startFrom ?? 'earliest') === 'earliest' });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    let last: string | null = null;
+    for (const message of batch.messages) {
+      if (!this.running || payload.isStale()) break;
+      this.stats.records++;
+      let alert: PostableAlert | null = null;
+      let state = '';
+      try {
+        const event = decodeAlertEvent(message.value === null ? '' : message.value.toString('utf8'));
+        state = event.state;
+        alert = alertFromEvent(event);
+        if (alert === null) this.stats.pending++;
+      } catch (e) {
+        this.stats.invalid++;
+        this.log(`manager: ${batch.topic}[${batch.partition}]@${message.offset}: skipped: ${(e as Error).message}`);
+      }
+      if (alert !== null) {
+        // A database error propagates: nothing past the last applied offset is committed.
+        const faults = await this.o.sink.put([alert]);
+        if (faults.length > 0) {
+          this.stats.invalid++;
+          this.log(`manager: ${batch.topic}[${batch.partition}]@${message.offset}: alert rejected: ${faults.join('; ')}`);
+        } else if (state === 'resolved') {
+          this.stats.resolved++;
+        } else {
+          this.stats.firing++;
+        }
+      }
+      payload.resolveOffset(message.offset);
+      last = message.offset;
+      await payload.heartbeat();
+    }
+    if (last === null) return;
+    try {
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
+    } catch (e) {
+      // Rebalancing: whoever gets the partition re-applies from the last commit (idempotent).
+      this.stats.commitFailures++;
+      this.log(`manager: ${batch.topic}[${batch.partition}]: commit failed: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** Leaves the group. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer.disconnect().catch(() => undefined);
+  }
+}
+
