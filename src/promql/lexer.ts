@@ -424,6 +424,7 @@ export class Lexer {
    * converts it). `allowEmpty` reproduces 2.x, where an empty scan counted as a number.
    */
   private scanNumber(allowEmpty: boolean): boolean {
+    if (this.compat === 2) return this.scanNumberV2();
     const initial = this.pos;
     let digits = '0123456789';
     if (this.accept('0') && this.accept('xX')) {
@@ -456,6 +457,19 @@ export class Lexer {
       while (this.accept(digits)) { /* run */ }
     }
     if (this.pos === initial && !allowEmpty) return false;
+    return !isAlphaNumeric(this.peekChar());
+  }
+
+  /** Prometheus 2's scanner: digits, one fraction, one exponent; no `_` separators. */
+  private scanNumberV2(): boolean {
+    let digits = '0123456789';
+    if (this.accept('0') && this.accept('xX')) digits = '0123456789abcdefABCDEF';
+    while (this.accept(digits)) { /* run */ }
+    if (this.accept('.')) while (this.accept(digits)) { /* run */ }
+    if (this.accept('eE')) {
+      this.accept('+-');
+      while (this.accept('0123456789')) { /* run */ }
+    }
     return !isAlphaNumeric(this.peekChar());
   }
 

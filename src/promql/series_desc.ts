@@ -14,9 +14,9 @@ export type SeriesValue = { kind: 'value'; v: number } | { kind: 'omitted' } | {
  * Parses a series' labels and values as promtool does: one line `<labels> <values>`, so
  * error positions count from the start of the labels.
  */
-export function parseSeriesDesc(labels: string, values: string): { labels: Labels; values: SeriesValue[] } {
+export function parseSeriesDesc(labels: string, values: string, compat: 2 | 3 = 3): { labels: Labels; values: SeriesValue[] } {
   const line = `${labels} ${values}`;
-  return { labels: parseSeriesLabels(labels), values: parseValuesAt(line, labels.length) };
+  return { labels: parseSeriesLabels(labels), values: parseValuesAt(line, labels.length, false, compat) };
 }
 
 const METRIC_NAME_TOKENS = new Set<TokenType>([
@@ -88,12 +88,59 @@ function describeValueToken(t: VTok): string {
   }
 }
 
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+const isAlnum = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+
+/**
+ * Prometheus's scanNumber in a series description (no hex; an `x` may follow): where the
+ * scan stopped, and whether the text up to there is a number token. Prometheus 2 knew no
+ * digit separators; Prometheus 3 allows `_` between digits.
+ */
+function scanSeriesNumber(input: string, from: number, compat: 2 | 3): { end: number; ok: boolean } {
+  let i = from;
+  const at = (set: string): boolean => i < input.length && set.includes(input[i]!);
+  const accept = (set: string): boolean => (at(set) ? (i++, true) : false);
+  const run = (set: string): void => { while (accept(set)) { /* run */ } };
+  const digits = '0123456789';
+  const end = (): { end: number; ok: boolean } => ({ end: i, ok: input[i] === 'x' || !isAlnum(input[i]) });
+  if (compat === 2) {
+    run(digits);
+    if (accept('.')) run(digits);
+    if (accept('eE')) { accept('+-'); run(digits); }
+    return end();
+  }
+  accept('.');
+  accept(digits);
+  let dot = false;
+  let exp = false;
+  const fail = (): { end: number; ok: boolean } => ({ end: i, ok: false });
+  while (at(digits + '._eE')) {
+    if (at('.') && dot) { accept('.'); return fail(); }
+    if (at('eE') && exp) { accept('eE'); return fail(); }
+    if (accept('.')) {
+      dot = true;
+      if (accept('_.')) return fail();
+      continue;
+    }
+    if (accept('eE')) {
+      exp = true;
+      accept('+-');
+      if (accept('._eE') || i >= input.length) return fail();
+      continue;
+    }
+    if (accept('_')) {
+      if (accept('._eE') || i >= input.length) return fail();
+      continue;
+    }
+    run(digits);
+  }
+  return end();
+}
+
 /** Prometheus's lexValueSequence: spaces, `+ - x _`, numbers (no hex; `x` may follow), words. */
-function lexValues(input: string, from: number): VTok[] {
+function lexValues(input: string, from: number, compat: 2 | 3): VTok[] {
   const out: VTok[] = [];
   let i = from;
-  const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-  const isAlnum = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
   while (i < input.length) {
     const c = input[i]!;
     const start = i;
@@ -108,14 +155,11 @@ function lexValues(input: string, from: number): VTok[] {
       continue;
     }
     if (isDigit(c) || (c === '.' && isDigit(input[i + 1]))) {
-      const m = /^(?:\d+(?:_\d+)*)?\.?(?:\d+(?:_\d+)*)?(?:[eE][+-]?\d+)?/.exec(input.slice(i))!;
-      i += m[0].length;
-      const next = input[i];
-      if (m[0] === '' || (isAlnum(next) && next !== 'x')) {
-        while (isAlnum(input[i]) && input[i] !== 'x') i++;
-        fail(input, start, input.length, `bad number syntax: ${goQuote(input.slice(start, i))}`);
-      }
-      out.push({ type: 'NUMBER', pos: start, val: m[0] });
+      const scan = scanSeriesNumber(input, i, compat);
+      i = scan.end;
+      // Go quotes only the text scanned so far, not the rest of the bad word.
+      if (!scan.ok) fail(input, start, input.length, `bad number syntax: ${goQuote(input.slice(start, i))}`);
+      out.push({ type: 'NUMBER', pos: start, val: input.slice(start, i) });
       continue;
     }
     if (/[A-Za-z:]/.test(c)) {
@@ -133,8 +177,8 @@ function lexValues(input: string, from: number): VTok[] {
 }
 
 /** Parses the value sequence that starts at `from` in `input` (positions are reported in `input`). */
-function parseValuesAt(input: string, from: number, implicitSpace = false): SeriesValue[] {
-  const toks = lexValues(input, from);
+function parseValuesAt(input: string, from: number, implicitSpace: boolean, compat: 2 | 3): SeriesValue[] {
+  const toks = lexValues(input, from, compat);
   // A bare value list has no separator before its first value; pretend it does.
   if (implicitSpace) toks.unshift({ type: 'SPACE', pos: from, val: '' });
   let k = 0;
@@ -148,9 +192,13 @@ function parseValuesAt(input: string, from: number, implicitSpace = false): Seri
     if ('error' in r) return fail(input, t.pos, t.pos + t.val.length, r.error);
     return r.value;
   };
+  // A token that cannot continue a half-read item fails inside the grammar's series_values
+  // rule, which names its context; after a whole item the parser has already reduced past
+  // it, so the error is the bare "unexpected ..." of the top rule.
+  const midItem = (t: VTok): never => unexpected(t, 'series values');
   const uint = (): number => {
     const t = peek();
-    if (t.type !== 'NUMBER') return unexpected(t);
+    if (t.type !== 'NUMBER') return midItem(t);
     next();
     if (!/^\d+$/.test(t.val)) {
       return fail(input, t.pos, t.pos + t.val.length,
@@ -184,7 +232,7 @@ function parseValuesAt(input: string, from: number, implicitSpace = false): Seri
       value = number(first);
     } else if (first.type === 'ADD' || first.type === 'SUB') {
       const n = peek();
-      if (n.type !== 'NUMBER') unexpected(n);
+      if (n.type !== 'NUMBER') midItem(n);
       next();
       value = (first.type === 'SUB' ? -1 : 1) * number(n);
     } else {
@@ -199,10 +247,10 @@ function parseValuesAt(input: string, from: number, implicitSpace = false): Seri
     } else if (after.type === 'ADD' || after.type === 'SUB') {
       next();
       const d = peek();
-      if (d.type !== 'NUMBER') unexpected(d);
+      if (d.type !== 'NUMBER') midItem(d);
       next();
       const delta = (after.type === 'SUB' ? -1 : 1) * number(d);
-      if (peek().type !== 'TIMES') unexpected(peek());
+      if (peek().type !== 'TIMES') midItem(peek());
       next();
       const n = uint();
       // Accumulate as Prometheus does (value += delta), so float rounding matches.
@@ -217,6 +265,6 @@ function parseValuesAt(input: string, from: number, implicitSpace = false): Seri
  * Parses and expands `1 2 _ stale 1+2x3 ...`: `axn` and `a+bxn` give n+1 values, `_xn` n.
  * Positions in errors are offsets into `input`.
  */
-export function parseSeriesValues(input: string): SeriesValue[] {
-  return parseValuesAt(input, 0, true);
+export function parseSeriesValues(input: string, compat: 2 | 3 = 3): SeriesValue[] {
+  return parseValuesAt(input, 0, true, compat);
 }

@@ -45,10 +45,24 @@ test('--run selects test groups by name', async () => {
   assert.match(none.io.stdout, / {2}SUCCESS\n/);
 });
 
-test('an expected NaN matches a NaN result, and values match within a relative 1e-9', async () => {
+test('an expected NaN matches a NaN result, and float rounding does not fail a test', async () => {
   const { code, io } = await vigil(['test', 'rules', '--promql-compat=2', 'vigil_nan.yml']);
   assert.equal(io.combined, 'Unit Testing:  vigil_nan.yml\n  SUCCESS\n\n');
   assert.equal(code, 0);
+});
+
+test('values match within a relative 1e-12: a value written to 10 digits must still be right', async () => {
+  const { code, io } = await vigil(['test', 'rules', '--promql-compat=2', 'vigil_float_tolerance.yml']);
+  assert.equal(code, 1);
+  assert.equal(io.combined, [
+    'Unit Testing:  vigil_float_tolerance.yml',
+    '  FAILED:',
+    '    expr: "1 / 3", time: 2m,',
+    '        exp: {} 3.333333333E-01',
+    '        got: {} 3.333333333333333E-01',
+    '',
+    '',
+  ].join('\n') + '\n');
 });
 
 test('rule file errors are reported for each test group', async () => {

@@ -22,11 +22,11 @@ export class InputSeriesLoader {
   private constructor(private readonly series: PendingSeries[]) {}
 
   /** Expands the series; sample i is at i*interval ms. Throws the parse error of a bad entry. */
-  static parse(input: readonly InputSeries[], intervalMs: number): InputSeriesLoader {
+  static parse(input: readonly InputSeries[], intervalMs: number, compat: 2 | 3 = 3): InputSeriesLoader {
     // Keyed by label set: a series given twice keeps its last definition, as promtool's loader.
     const byKey = new Map<string, PendingSeries>();
     for (const is of input) {
-      const desc = parseSeriesDesc(is.series, is.values);
+      const desc = parseSeriesDesc(is.series, is.values, compat);
       const t: number[] = [];
       const v: (number | null)[] = [];
       desc.values.forEach((val, i) => {

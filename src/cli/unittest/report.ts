@@ -60,21 +60,43 @@ export function exprError(expr: string, evalTime: number, message: string): stri
   return `    expr: ${quoteGo(expr)}, time: ${formatDuration(evalTime)}, err: ${message}`;
 }
 
-/** Relative tolerance for sample values, so float summation order cannot fail a test. */
-export const VALUE_TOLERANCE = 1e-9;
+/**
+ * Relative difference under which an expected and a computed value match. promtool 2.42
+ * compares float64s exactly; Vigil allows this much so that the order in which a sum
+ * adds its terms (which differs between engines, and between promtool runs) never fails
+ * a test, while a value written to 10 significant digits still has to be right.
+ */
+export const VALUE_TOLERANCE = 1e-12;
 
 /**
- * True if a got value matches an expected one: equal, both NaN (promtool never matches
- * NaN, which makes such tests unwritable), or within VALUE_TOLERANCE relatively.
+ * True if a computed value matches the expected one: equal, both NaN (promtool 2.42 can
+ * never match an expected NaN; Vigil can), within VALUE_TOLERANCE, or with
+ * `fuzzy_compare` (Prometheus 3) one float step apart.
  */
-export function valuesMatch(exp: number, got: number): boolean {
+export function valuesMatch(exp: number, got: number, fuzzy = false): boolean {
   if (exp === got) return true;
-  if (Number.isNaN(exp) || Number.isNaN(got)) return Number.isNaN(exp) && Number.isNaN(got);
-  if (!Number.isFinite(exp) || !Number.isFinite(got)) return false;
-  return Math.abs(exp - got) <= VALUE_TOLERANCE * Math.max(Math.abs(exp), Math.abs(got));
+  if (Number.isNaN(exp) && Number.isNaN(got)) return true;
+  if (Number.isFinite(exp) && Number.isFinite(got) && Math.abs(exp - got) <= VALUE_TOLERANCE * Math.max(Math.abs(exp), Math.abs(got))) {
+    return true;
+  }
+  return fuzzy && (nextFloat(exp, -Infinity) === got || nextFloat(exp, Infinity) === got);
 }
 
-/** True if both sorted lists hold the same series with matching values. */
-export function samplesEqual(exp: readonly SampleView[], got: readonly SampleView[]): boolean {
-  return exp.length === got.length && exp.every((e, i) => labelsEqual(e.labels, got[i]!.labels) && valuesMatch(e.value, got[i]!.value));
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** Go's math.Nextafter: the float next to x in the direction of y. */
+export function nextFloat(x: number, y: number): number {
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  if (x === y) return x;
+  if (x === 0) return y > 0 ? Number.MIN_VALUE : -Number.MIN_VALUE;
+  scratch.setFloat64(0, x);
+  const bits = scratch.getBigUint64(0);
+  // Moving away from zero grows the magnitude's bit pattern; toward zero shrinks it.
+  scratch.setBigUint64(0, (y > x) === (x > 0) ? bits + 1n : bits - 1n);
+  return scratch.getFloat64(0);
+}
+
+/** True if both sorted lists hold the same series with matching values (see valuesMatch). */
+export function samplesEqual(exp: readonly SampleView[], got: readonly SampleView[], fuzzy = false): boolean {
+  return exp.length === got.length && exp.every((e, i) => labelsEqual(e.labels, got[i]!.labels) && valuesMatch(e.value, got[i]!.value, fuzzy));
 }

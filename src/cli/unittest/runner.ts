@@ -80,7 +80,7 @@ function testFile(filename: string, opts: RunOptions, io: CliIO): string[] {
   }
   let file;
   try {
-    file = parseUnitTestFile(text);
+    file = parseUnitTestFile(text, opts.compat);
   } catch (e) {
     return [(e as Error).message];
   }
@@ -99,7 +99,7 @@ function testFile(filename: string, opts: RunOptions, io: CliIO): string[] {
   const errs: string[] = [];
   for (const tg of file.tests) {
     if (opts.run !== null && !opts.run.test(tg.name)) continue;
-    errs.push(...runTestGroup(tg, { evalInterval, groupOrder, ruleFiles, compat: opts.compat }));
+    errs.push(...runTestGroup(tg, { evalInterval, groupOrder, ruleFiles, compat: opts.compat, fuzzyCompare: file.fuzzy_compare }));
   }
   return errs;
 }
@@ -121,6 +121,8 @@ interface GroupRunContext {
   readonly groupOrder: ReadonlyMap<string, number>;
   readonly ruleFiles: readonly string[];
   readonly compat: 2 | 3;
+  /** Sample values may differ by one ulp (Prometheus 3's fuzzy_compare). */
+  readonly fuzzyCompare: boolean;
 }
 
 /** Loads the rule groups of all files, ordered by group_eval_order (unlisted groups rank 0, as in promtool). */
@@ -165,7 +167,7 @@ function runTestGroup(tg: TestGroup, ctx: GroupRunContext): string[] {
   const interval = tg.interval === 0 ? ctx.evalInterval : tg.interval;
   let loader: InputSeriesLoader;
   try {
-    loader = InputSeriesLoader.parse(tg.input_series, interval);
+    loader = InputSeriesLoader.parse(tg.input_series, interval, ctx.compat);
   } catch (e) {
     return [(e as Error).message];
   }
@@ -214,7 +216,7 @@ function runTestGroup(tg: TestGroup, ctx: GroupRunContext): string[] {
     }
   }
   for (const tc of tg.promql_expr_test) {
-    const err = checkExpr(tc.expr, tc.eval_time, tc.exp_samples, engine, storage, ctx.compat);
+    const err = checkExpr(tc.expr, tc.eval_time, tc.exp_samples, engine, storage, ctx);
     if (err !== null) errs.push(err);
   }
   return errs;
@@ -254,11 +256,11 @@ function queryAsSamples(engine: QueryEngine, storage: TestStorage, text: string,
 /** Runs one promql_expr_test; the failure text, or null if it passed. */
 function checkExpr(
   expr: string, evalTime: number, expected: readonly { labels: string; value: number }[],
-  engine: QueryEngine, storage: TestStorage, compat: 2 | 3,
+  engine: QueryEngine, storage: TestStorage, ctx: GroupRunContext,
 ): string | null {
   let got: SampleView[];
   try {
-    got = queryAsSamples(engine, storage, expr, evalTime, compat);
+    got = queryAsSamples(engine, storage, expr, evalTime, ctx.compat);
   } catch (e) {
     return exprError(expr, evalTime, (e as Error).message);
   }
@@ -273,5 +275,5 @@ function checkExpr(
   const byLabels = (a: SampleView, b: SampleView) => compareLabels(a.labels, b.labels);
   exp.sort(byLabels);
   got.sort(byLabels);
-  return samplesEqual(exp, got) ? null : exprFailure(expr, evalTime, exp, got);
+  return samplesEqual(exp, got, ctx.fuzzyCompare) ? null : exprFailure(expr, evalTime, exp, got);
 }

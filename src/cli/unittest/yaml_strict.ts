@@ -217,6 +217,32 @@ export function zeroOf(shape: Shape): unknown {
   }
 }
 
+/**
+ * libyaml's words for the syntax errors the `yaml` package words its own way. A scanner
+ * error is reported on its (1-based) line; a parser error on its 0-based line, which is
+ * the line before, and without a line at all when that is 0 (yaml.v2's fail()).
+ */
+const SYNTAX_ERRORS: readonly { re: RegExp; msg: string; parser: boolean }[] = [
+  { re: /^Nested mappings are not allowed in compact mappings/, msg: 'mapping values are not allowed in this context', parser: false },
+  { re: /^Invalid escape sequence \\[xuU]/, msg: 'did not find expected hexdecimal number', parser: false },
+  { re: /^Invalid escape sequence/, msg: 'found unknown escape character', parser: false },
+  { re: /^Tabs are not allowed as indentation/, msg: 'found character that cannot start any token', parser: false },
+  { re: /^Plain value cannot start with reserved character/, msg: 'found character that cannot start any token', parser: false },
+  { re: /^Missing closing ["']quote/, msg: 'found unexpected end of stream', parser: false },
+  { re: /^Sequence item without - indicator/, msg: "did not find expected '-' indicator", parser: true },
+  { re: /^All mapping items must start at the same column/, msg: 'did not find expected key', parser: true },
+  { re: /^Flow sequence in block collection must be sufficiently indented and end with a \]/, msg: "did not find expected ',' or ']'", parser: true },
+  { re: /^Flow map in block collection must be sufficiently indented and end with a \}/, msg: "did not find expected ',' or '}'", parser: true },
+];
+
+/** A YAML syntax error as yaml.v2 prints it, given the `yaml` package's message and 1-based line. */
+function goSyntaxError(message: string, line: number): string {
+  const known = SYNTAX_ERRORS.find((k) => k.re.test(message));
+  if (known === undefined) return `yaml: line ${line}: ${message}`;
+  const at = known.parser ? line - 1 : line;
+  return at > 0 ? `yaml: line ${at}: ${known.msg}` : `yaml: ${known.msg}`;
+}
+
 /** Decodes the first YAML document of `text` into `shape`; throws YamlDecodeError with Go's wording. */
 export function decodeStrict(text: string, shape: Shape): unknown {
   const lines = new LineCounter();
@@ -225,8 +251,7 @@ export function decodeStrict(text: string, shape: Shape): unknown {
   if (doc === undefined) return zeroOf(shape);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new YamlDecodeError(`yaml: line ${lines.linePos(e.pos[0]).line}: ${msg}`);
+    throw new YamlDecodeError(goSyntaxError(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), lines.linePos(e.pos[0]).line));
   }
   const d = new Decoder(doc, lines);
   let value: unknown;
