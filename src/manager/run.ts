@@ -4,6 +4,7 @@
  * tick loop), the vigil.alerts consumer and the Alertmanager API v2 together.
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -21,6 +22,8 @@ import { AlertConsumer } from './consumer.js';
 import { Dispatcher } from './dispatch.js';
 import type { RetryOptions } from './pipeline/retry.js';
 import { integrationsFor } from './receivers/index.js';
+import { NotifyTemplates } from './templates.js';
+import { maskConfigSecrets } from './config_mask.js';
 
 const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
   const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
@@ -127,6 +130,7 @@ export async function startManager(config: ManagerRunConfig, options: StartManag
     throw new Error(`manager: cannot read ${config.configFile}: ${(e as Error).message}`);
   }
   const amConfig = parseManagerConfig(configText, config.configFile);
+  const templates = NotifyTemplates.fromGlobs(amConfig.templates, dirname(config.configFile), clock);
   const metrics = new ManagerMetrics();
   try {
     await migrate(config.mysql.url);
@@ -139,7 +143,7 @@ export async function startManager(config: ManagerRunConfig, options: StartManag
     dispatcher = new Dispatcher({
       pool, config: amConfig, clock, instance: config.instance, leaseMs: config.leaseMs,
       ...(options.retry ? { retry: options.retry } : {}),
-      integrations: (r) => integrationsFor(r, config.externalURL).map((i) => countingIntegration(i, metrics)),
+      integrations: (r) => integrationsFor(r, config.externalURL, { templates }).map((i) => countingIntegration(i, metrics)),
     });
   } catch (e) {
     await pool.end().catch(() => undefined);
@@ -196,7 +200,7 @@ export async function startManager(config: ManagerRunConfig, options: StartManag
   const startedAt = clock.now();
   let address = '';
   const api = createManagerApi({
-    dispatcher: d, pool, config: amConfig, configText, clock, instance: config.instance, startedAt, metrics,
+    dispatcher: d, pool, config: amConfig, configText: maskConfigSecrets(configText), clock, instance: config.instance, startedAt, metrics,
     get address() {
       return address;
     },
