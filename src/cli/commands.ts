@@ -7,6 +7,7 @@ import { devCommand } from './dev.js';
 import { evaluateCommand } from './evaluate.js';
 import { managerCommand } from './manager.js';
 import { replayCommand } from './replay.js';
+import { startCommand } from './start.js';
 
 /** The dispatch table, in the order `vigil --help` lists it. */
-export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand, evaluateCommand, managerCommand, replayCommand];
+export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand, evaluateCommand, managerCommand, replayCommand, startCommand];

@@ -1,0 +1,61 @@
+/** The status page of `vigil start`: firing and pending alerts of every evaluator, and rule health. */
+import { escapeHtml } from '../dev/page.js';
+import type { ApiAlertJson, ApiGroupJson } from './aggregate.js';
+
+/** Where the page points. */
+export interface PageLinks {
+  readonly ingest: string;
+  readonly evaluators: readonly string[];
+  readonly machines: number;
+  readonly tenants: readonly string[];
+}
+
+function ago(iso: string | undefined, now: number): string {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+function card(a: ApiAlertJson, now: number): string {
+  const labels = Object.entries(a.labels).filter(([k]) => k !== 'alertname');
+  return `<li class="${escapeHtml(a.state)}"><b>${escapeHtml(a.labels.alertname ?? '')}</b>
+<span class="since">${escapeHtml(a.state)}, active for ${ago(a.activeAt, now)}</span>
+<div class="labels">${labels.map(([k, v]) => `<code>${escapeHtml(k)}=${escapeHtml(v)}</code>`).join(' ')}</div>
+${a.annotations.summary ? `<div>${escapeHtml(a.annotations.summary)}</div>` : ''}</li>`;
+}
+
+/** The page's HTML. */
+export function renderStackPage(alerts: readonly ApiAlertJson[], groups: readonly ApiGroupJson[], links: PageLinks, now: number): string {
+  const by = (s: string) => alerts.filter((a) => a.state === s).sort((a, b) => (a.activeAt ?? '').localeCompare(b.activeAt ?? ''));
+  const firing = by('firing');
+  const pending = by('pending');
+  const list = (as: ApiAlertJson[]) => (as.length === 0 ? '<p class="none">none</p>' : `<ul>${as.map((a) => card(a, now)).join('\n')}</ul>`);
+  const rules = groups.map((g) => `<details><summary>${escapeHtml(g.name)} <small>every ${g.interval}s · ${escapeHtml(g.file)}</small></summary><ul>${
+    g.rules.map((r) => `<li class="h-${escapeHtml(r.health)}">${escapeHtml(r.name)} <small>${escapeHtml(r.health)}${r.state ? ' · ' + escapeHtml(r.state) : ''}${r.lastError ? ': ' + escapeHtml(r.lastError) : ''}</small></li>`).join('')
+  }</ul></details>`).join('\n');
+  const evs = links.evaluators.map((u, i) => `<a href="${escapeHtml(u)}/api/v1/alerts">evaluator ${i + 1}</a>`).join(' · ');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5">
+<title>Vigil — ${firing.length} firing</title>
+<style>
+body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:60em;padding:0 .8em;color:#222}
+h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.4em}
+ul{padding:0;list-style:none}li{margin:.4em 0;padding:.5em .7em;border-radius:6px;background:#f4f4f4}
+li.firing{border-left:5px solid #c62828}li.pending{border-left:5px solid #ef8f00}
+.since{color:#555;margin-left:.5em}.labels code{background:#e6e6e6;padding:0 .3em;border-radius:3px;font-size:.85em;word-break:break-all}
+.none{color:#777}small{color:#666}.h-err{color:#c62828}summary{cursor:pointer;padding:.3em 0}
+</style></head><body>
+<h1>Vigil</h1>
+<p>${links.machines} simulated machines of tenants ${links.tenants.map(escapeHtml).join(', ')} · ingest <code>${escapeHtml(links.ingest)}</code> ·
+${evs} · <a href="/api/v1/alerts">merged alerts API</a> · <a href="/api/v1/rules">merged rules API</a></p>
+<h2>Firing (${firing.length})</h2>
+${list(firing)}
+<h2>Pending (${pending.length})</h2>
+${list(pending)}
+<h2>Rule groups</h2>
+${rules}
+</body></html>
+`;
+}

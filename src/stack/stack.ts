@@ -1,0 +1,261 @@
+/**
+ * `vigil start`: a whole local Vigil — MariaDB with the vigil schema and two demo tenants,
+ * a Kafka broker, the real `ingest` and two `evaluate` roles as child processes, and the
+ * dev fleet pushing to the ingest by remote_write with each tenant's token. History is
+ * backfilled first through an in-process ingest that does not tick: the evaluators' clock is
+ * the log, and a tick of the wall clock ahead of the backfill would make them skip straight
+ * to now; once the history is in, the live ingest (ticking every second) takes over.
+ */
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import type { Kafka } from 'kafkajs';
+import type { AlertEvent } from '../evaluate/event.js';
+import { parseIngestConfig } from '../ingest/config.js';
+import { startIngest } from '../ingest/run.js';
+import { kafkaClient } from '../kafka/producer.js';
+import { ensureTopics, topicNames, type TopicNames } from '../kafka/topics.js';
+import { startKafka, kafkaHome, type KafkaBroker } from '../services/kafka.js';
+import { ensureMariaDB } from '../services/mariadb.js';
+import { freePort, sleep, vigilHome } from '../services/process.js';
+import { migrate } from '../store/migrate.js';
+import { createPool } from '../store/pool.js';
+import { addTenantMachines, upsertTenant } from '../store/tenants.js';
+import { createToken } from '../store/tokens.js';
+import { FleetPusher, demoFleet, type PushTenant } from '../dev/pusher.js';
+import { SCRAPE_INTERVAL_MS } from '../dev/fleet.js';
+import { tailAlerts, type AlertsTail } from './alerts_tail.js';
+import { serveAggregate } from './aggregate.js';
+import { startChild, type ChildSpec, type RunningChild } from './children.js';
+
+/** How the stack runs. */
+export interface StackOptions {
+  /** Simulated machines (default 200). */
+  readonly machines?: number;
+  /** History pushed at start, ms (default 45 min). */
+  readonly backfillMs?: number;
+  /** Partitions of the samples topic (default 4). */
+  readonly partitions?: number;
+  /** Evaluator processes (default 2). */
+  readonly evaluators?: number;
+  /** Topic prefix (default `vigil`: vigil.samples, ...). */
+  readonly topicPrefix?: string;
+  /** MySQL database (default `vigil`). */
+  readonly database?: string;
+  /** An external broker; default: one started (or reused) in `.vigil/kafka/stack`. */
+  readonly brokers?: string;
+  /** Port of the page (default 9090; 0 any). */
+  readonly pagePort?: number;
+  /** Rule files directory (default `rules`). */
+  readonly rulesDir?: string;
+  /** Where logs and child configs go (default `.vigil/logs`, `.vigil/stack`). */
+  readonly home?: string;
+  /** One line per message (progress, alert events). */
+  readonly out?: (line: string) => void;
+  /** Every alert event read back from the alerts topic. */
+  readonly onEvent?: (e: AlertEvent) => void;
+}
+
+/** A running stack. */
+export interface RunningStack {
+  readonly pageUrl: string;
+  readonly ingestUrl: string;
+  readonly evaluatorUrls: readonly string[];
+  readonly brokers: string;
+  readonly topics: TopicNames;
+  readonly tenants: readonly PushTenant[];
+  readonly tail: AlertsTail;
+  readonly pusher: FleetPusher;
+  /** Pids of the child processes. */
+  readonly pids: readonly number[];
+  /** Stops the pusher, children (ingest first), the page, and Kafka if we started it. */
+  stop(): Promise<void>;
+}
+
+const DEMO_TENANTS = ['acme', 'globex'];
+
+/** Creates the demo tenants (idempotent), their machines, and a fresh write token each. */
+async function demoTenants(mysqlUrl: string, machineNames: (tenant: number) => string[]): Promise<PushTenant[]> {
+  const pool = createPool(mysqlUrl, { connectionLimit: 2 });
+  try {
+    const out: PushTenant[] = [];
+    for (const [i, id] of DEMO_TENANTS.entries()) {
+      await upsertTenant(pool, id, `Demo tenant ${id}`);
+      await addTenantMachines(pool, id, machineNames(i));
+      const t = await createToken(pool, { tenant: id, scopes: ['write', 'read'], description: 'vigil start demo fleet' });
+      out.push({ id, token: t.token });
+    }
+    return out;
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+function mysqlUrlOf(c: { user: string; password: string; host: string; port: number; database: string }): string {
+  const auth = c.password === '' ? encodeURIComponent(c.user) : `${encodeURIComponent(c.user)}:${encodeURIComponent(c.password)}`;
+  return `mysql://${auth}@${c.host}:${c.port}/${c.database}`;
+}
+
+/** Starts everything; on failure, stops what it started and rethrows. */
+export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
+  const out = o.out ?? (() => undefined);
+  const home = o.home ?? vigilHome();
+  const dirs = { logs: join(home, 'logs'), configs: join(home, 'stack') };
+  const machines = o.machines ?? 200;
+  const prefix = o.topicPrefix ?? 'vigil';
+  const names = topicNames({ samples: `${prefix}.samples`, alerts: `${prefix}.alerts`, rules: `${prefix}.rules`, state: `${prefix}.state` });
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch((e) => out(`stop: ${(e as Error).message}`));
+    cleanups.length = 0;
+  };
+  try {
+    const db = await ensureMariaDB({ database: o.database ?? 'vigil' });
+    const mysqlUrl = mysqlUrlOf(db);
+    const m = await migrate(db);
+    out(`mysql: ${db.host}:${db.port}/${db.database} at schema version ${m.version}`);
+    let brokers = o.brokers;
+    if (brokers === undefined) {
+      const broker: KafkaBroker = await startKafka({ dir: join(kafkaHome(), 'stack'), reuse: true });
+      if (!broker.reused) cleanups.push(() => broker.stop());
+      brokers = broker.brokers;
+      out(`kafka: ${brokers} (${broker.reused ? 'already running' : 'started'}, pid ${broker.pid})`);
+    }
+    const kafka: Kafka = kafkaClient({ brokers: brokers.split(','), clientId: 'vigil-start' });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const t of await ensureTopics(admin, { names, samplesPartitions: o.partitions ?? 4 })) {
+        out(`kafka: topic ${t.topic} ${t.created ? 'created' : 'exists'}, ${t.partitions} partitions`);
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const liveStart = Date.now();
+    const fleet = demoFleet(machines, liveStart);
+    const tenants = await demoTenants(mysqlUrl, (ti) => fleet.machines.filter((x) => x.index % DEMO_TENANTS.length === ti).map((x) => x.instance));
+    out(`tenants: ${tenants.map((t) => `${t.id} (token ${t.token.slice(0, 10)}…)`).join(', ')}`);
+    const tail = await tailAlerts(kafka, names.alerts, (e) => {
+      o.onEvent?.(e);
+      if (!e.resend) out(formatEvent(e));
+    }, (why) => out(`alerts: undecodable event: ${why}`));
+    cleanups.push(() => tail.stop());
+
+    const topics = { samples: names.samples, alerts: names.alerts, rules: names.rules, state: names.state };
+    const kafkaCfg = { brokers, topics, createTopics: false };
+    const children: RunningChild[] = [];
+    cleanups.push(async () => {
+      // Ingest first so nothing new arrives, then the evaluators (their final snapshots).
+      for (const c of [...children].reverse()) await c.stop();
+    });
+    const evaluatorCount = o.evaluators ?? 2;
+    const evaluatorSpecs: ChildSpec[] = [];
+    for (let i = 1; i <= evaluatorCount; i++) {
+      const port = await freePort();
+      evaluatorSpecs.push({
+        name: `evaluate-${i}`, role: 'evaluate', url: `http://127.0.0.1:${port}`,
+        config: {
+          listen: { host: '127.0.0.1', port },
+          kafka: { brokers, topics, groupId: `${prefix}-evaluate`, clientId: `vigil-evaluate-${i}`, sessionTimeoutMs: 6_000 },
+          rules: [o.rulesDir ?? 'rules'],
+          evaluation: { snapshotIntervalMs: 60_000 },
+        },
+      });
+    }
+    for (const spec of evaluatorSpecs) {
+      children.push(await startChild(spec, dirs));
+      out(`evaluate: ${spec.url} (log ${join(dirs.logs, spec.name + '.log')})`);
+    }
+    // The issue C alert manager joins here as one more child, e.g.
+    // { name: 'manager-1', role: 'manager', config: { kafka: kafkaCfg, mysql: { url: mysqlUrl } }, url }.
+
+    const backfillMs = o.backfillMs ?? 45 * 60_000;
+    const from = liveStart - (liveStart % SCRAPE_INTERVAL_MS) - Math.ceil(backfillMs / SCRAPE_INTERVAL_MS) * SCRAPE_INTERVAL_MS;
+    const limits = { samplesPerSecond: 50_000_000, maxSeries: 1_000_000 };
+    const backfillIngest = await startIngest(parseIngestConfig({
+      listen: { host: '127.0.0.1', port: 0 },
+      kafka: kafkaCfg,
+      mysql: { url: mysqlUrl },
+      tickIntervalMs: 2_000_000_000,
+      limits,
+    }, 'backfill ingest'));
+    let pusher = new FleetPusher({ ingestUrl: backfillIngest.url, fleet, tenants });
+    const began = Date.now();
+    try {
+      await pusher.pushUntil(Date.now(), { from, perRequest: 4 });
+      // Catch up with the scrapes that fell due while the backfill ran.
+      await pusher.pushUntil(Date.now(), { perRequest: 4 });
+    } finally {
+      await backfillIngest.close();
+    }
+    out(`backfill: ${pusher.stats.samples} samples of ${Math.round((Date.now() - from) / 60_000)} min history for ${machines} machines in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+
+    const ingestPort = await freePort();
+    const ingestSpec: ChildSpec = {
+      name: 'ingest', role: 'ingest', url: `http://127.0.0.1:${ingestPort}`,
+      config: { listen: { host: '127.0.0.1', port: ingestPort }, kafka: kafkaCfg, mysql: { url: mysqlUrl }, limits },
+    };
+    children.push(await startChild(ingestSpec, dirs));
+    out(`ingest: ${ingestSpec.url} (log ${join(dirs.logs, 'ingest.log')})`);
+    const next = pusher.nextScrape;
+    pusher = new FleetPusher({ ingestUrl: ingestSpec.url, fleet, tenants });
+    let running = true;
+    const live = (async () => {
+      let at = next ?? Date.now();
+      while (running) {
+        const now = Date.now();
+        if (now >= at) {
+          try {
+            await pusher.pushUntil(now, { from: at });
+          } catch (e) {
+            out(`pusher: ${(e as Error).message}`);
+          }
+          at = pusher.nextScrape ?? now + SCRAPE_INTERVAL_MS;
+        }
+        await sleep(Math.min(500, Math.max(50, at - Date.now())));
+      }
+    })();
+    // Stop pushing before the children go (cleanups run in reverse).
+    cleanups.push(async () => {
+      running = false;
+      await live;
+    });
+
+    const evaluatorUrls = evaluatorSpecs.map((s) => s.url);
+    const page = await serveAggregate({
+      evaluators: () => evaluatorUrls,
+      links: { ingest: ingestSpec.url, evaluators: evaluatorUrls, machines, tenants: tenants.map((t) => t.id) },
+    }, o.pagePort ?? 9090);
+    cleanups.push(() => closeServer(page.server));
+    return {
+      pageUrl: page.url,
+      ingestUrl: ingestSpec.url,
+      evaluatorUrls,
+      brokers,
+      topics: names,
+      tenants,
+      tail,
+      pusher,
+      pids: children.map((c) => c.pid),
+      stop: cleanup,
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+function closeServer(s: Server): Promise<void> {
+  s.closeAllConnections();
+  return new Promise((resolve) => s.close(() => resolve()));
+}
+
+/** One line per event: time, state, rule, tenant and the identifying labels. */
+export function formatEvent(e: AlertEvent): string {
+  const time = new Date(e.evalTime).toISOString().slice(11, 19);
+  const labels = Object.entries(e.labels)
+    .filter(([k]) => k !== 'alertname' && k !== 'job' && k !== 'tenant')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  const summary = e.annotations.summary ? ` — ${e.annotations.summary}` : '';
+  return `${time} ${e.state.toUpperCase().padEnd(8)} [${e.tenant}] ${e.rule.name} ${labels}${summary}`;
+}

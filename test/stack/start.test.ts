@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedKafka } from '../../src/services/kafka.js';
+import { dropDatabase } from '../../src/services/mariadb.js';
+import { anyAlive } from '../../src/stack/children.js';
+import { mergeRuleGroups, type ApiGroupJson } from '../../src/stack/aggregate.js';
+import { startStack } from '../../src/stack/stack.js';
+import { Machine } from '../../src/dev/fleet.js';
+
+test('mergeRuleGroups joins the same rule across evaluators and keeps the highest state', () => {
+  const g = (state: string, alerts: number): ApiGroupJson => ({
+    name: 'node', file: 'rules/node.rules.yml', interval: 60,
+    rules: [{ name: 'NodeDown', type: 'alerting', health: 'ok', state, alerts: Array.from({ length: alerts }, (_, i) => ({ labels: { i: String(i) }, annotations: {}, state, value: '1' })) }],
+  });
+  const merged = mergeRuleGroups([[g('inactive', 0)], [g('firing', 2)], [g('pending', 1)]]);
+  assert.equal(merged.length, 1);
+  assert.equal(merged[0]!.rules[0]!.state, 'firing');
+  assert.equal(merged[0]!.rules[0]!.alerts!.length, 3);
+});
+
+test('vigil start runs ingest and two evaluators, alerts fire, and stop leaves no process', { timeout: 120_000 }, async () => {
+  const brokers = await sharedKafka();
+  const home = mkdtempSync(join(tmpdir(), 'vigil-stack-'));
+  const prefix = `stacktest${process.pid}`;
+  const database = `vigil_test_stack_${process.pid}`;
+  const lines: string[] = [];
+  const stack = await startStack({
+    machines: 10, backfillMs: 40 * 60_000, partitions: 2, brokers, topicPrefix: prefix, database, pagePort: 0, home,
+    out: (l) => lines.push(l),
+  });
+  let stopped = false;
+  try {
+    // Machine 5 of the fleet died 30 minutes before the live start: NodeDown (for 5m) fires in the backfill.
+    const fired = await stack.tail.waitFor((e) => e.state === 'firing' && e.rule.name === 'NodeDown', 60_000);
+    assert.equal(fired.labels.instance, new Machine(5, 0).instance, 'the machine that died is the one alerted on');
+    assert.ok(['acme', 'globex'].includes(fired.tenant), `tenant ${fired.tenant}`);
+    assert.equal(fired.labels.tenant, fired.tenant);
+    assert.ok(lines.some((l) => /FIRING\s+\[(acme|globex)\] NodeDown/.test(l)), 'the event is printed');
+
+    const page = await fetch(`${stack.pageUrl}/`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<h2>Firing \((\d+)\)<\/h2>/);
+    const alerts = (await (await fetch(`${stack.pageUrl}/api/v1/alerts`)).json()) as { status: string; data: { alerts: Array<{ state: string; labels: Record<string, string> }> } };
+    assert.equal(alerts.status, 'success');
+    assert.ok(alerts.data.alerts.some((a) => a.state === 'firing' && a.labels.alertname === 'NodeDown'), 'merged alerts show the firing NodeDown');
+    const rules = (await (await fetch(`${stack.pageUrl}/api/v1/rules`)).json()) as { data: { groups: ApiGroupJson[] } };
+    assert.ok(rules.data.groups.some((g) => g.rules.some((r) => r.name === 'NodeDown')));
+    for (const u of stack.evaluatorUrls) assert.equal((await fetch(`${u}/api/v1/rules`)).status, 200);
+    const ready = await fetch(`${stack.ingestUrl}/-/ready`);
+    assert.equal(ready.status, 200);
+    assert.equal(stack.pids.length, 3);
+    assert.ok(existsSync(join(home, 'logs', 'ingest.log')));
+
+    await stack.stop();
+    stopped = true;
+    assert.equal(anyAlive(stack.pids), false, 'no child process is left');
+  } finally {
+    if (!stopped) await stack.stop();
+    await dropDatabase({ host: '127.0.0.1', port: 3306, user: 'root', password: '', database }).catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  }
+});
