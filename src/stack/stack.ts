@@ -120,7 +120,7 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
       brokers = broker.brokers;
       out(`kafka: ${brokers} (${broker.reused ? 'already running' : 'started'}, pid ${broker.pid})`);
     }
-    const kafka: Kafka = kafkaClient({ brokers: brokers.split(','), clientId: 'vigil-start' });
+    const kafka: Kafka = kafkaClient({ brokers: brokers.split(','), clientId: 'vigil-start', logLevel: 'nothing' });
     const admin = kafka.admin();
     await admin.connect();
     try {
