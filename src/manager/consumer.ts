@@ -1,12 +1,15 @@
 /**
  * The manager's Kafka side: a consumer-group member on vigil.alerts that turns alert events
- * into posted alerts for the dispatcher. Each put is its own idempotent MySQL upsert by
- * fingerprint, and a partition's offset is committed only after every event before it is in
+ * into posted alerts for the dispatcher, a chunk of a batch at a time. Each put is an
+ * idempotent MySQL upsert by fingerprint, and a partition's offset is committed only after every event before it is in
  * the database, so a crash at any point re-delivers at worst events already applied.
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { decodeAlertEvent } from '../evaluate/event.js';
 import { alertFromEvent, type PostableAlert } from './alert.js';
+
+/** Alerts per sink.put: big enough to amortise the round trips, small enough for short row locks. */
+const CHUNK = 500;
 
 /** Where decoded alerts go (the Dispatcher in production). */
 export interface AlertSink {
@@ -84,36 +87,43 @@ export class AlertConsumer {
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     let last: string | null = null;
+    // Decoded alerts wait here and go to the sink a chunk at a time (one pair of MySQL
+    // transactions per chunk); offsets are resolved only once their chunk is stored.
+    let chunk: { alert: PostableAlert; state: string }[] = [];
+    let chunkLast: string | null = null;
+    const apply = async (): Promise<void> => {
+      if (chunk.length > 0) {
+        // A database error propagates: nothing past the last applied offset is committed.
+        const faults = await this.o.sink.put(chunk.map((c) => c.alert));
+        this.stats.invalid += faults.length;
+        for (const f of faults) this.log(`manager: ${batch.topic}[${batch.partition}]: alert rejected: ${f}`);
+        for (const c of chunk) if (c.state === 'resolved') this.stats.resolved++;
+        this.stats.firing += chunk.length - faults.length - chunk.filter((c) => c.state === 'resolved').length;
+      }
+      if (chunkLast !== null) {
+        payload.resolveOffset(chunkLast);
+        last = chunkLast;
+      }
+      chunk = [];
+      chunkLast = null;
+      await payload.heartbeat();
+    };
     for (const message of batch.messages) {
       if (!this.running || payload.isStale()) break;
       this.stats.records++;
-      let alert: PostableAlert | null = null;
-      let state = '';
       try {
         const event = decodeAlertEvent(message.value === null ? '' : message.value.toString('utf8'));
-        state = event.state;
-        alert = alertFromEvent(event);
+        const alert = alertFromEvent(event);
         if (alert === null) this.stats.pending++;
+        else chunk.push({ alert, state: event.state });
       } catch (e) {
         this.stats.invalid++;
         this.log(`manager: ${batch.topic}[${batch.partition}]@${message.offset}: skipped: ${(e as Error).message}`);
       }
-      if (alert !== null) {
-        // A database error propagates: nothing past the last applied offset is committed.
-        const faults = await this.o.sink.put([alert]);
-        if (faults.length > 0) {
-          this.stats.invalid++;
-          this.log(`manager: ${batch.topic}[${batch.partition}]@${message.offset}: alert rejected: ${faults.join('; ')}`);
-        } else if (state === 'resolved') {
-          this.stats.resolved++;
-        } else {
-          this.stats.firing++;
-        }
-      }
-      payload.resolveOffset(message.offset);
-      last = message.offset;
-      await payload.heartbeat();
+      chunkLast = message.offset;
+      if (chunk.length >= CHUNK) await apply();
     }
+    await apply();
     if (last === null) return;
     try {
       await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);

@@ -8,14 +8,14 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { labelsKey, labelsToRecord } from '../promql/labels.js';
-import { gcAlerts, listAlerts, putAlert } from '../store/manager_alerts.js';
+import { gcAlerts, listAlerts, putAlerts } from '../store/manager_alerts.js';
 import {
-  addToGroup, claimDueGroups, deleteGroup, finishFlush, groupAlerts, ownedDueGroups, releaseLeases, renewLeases, type StoredGroup,
+  addToGroups, claimDueGroups, deleteGroup, finishFlush, groupAlerts, ownedDueGroups, releaseLeases, renewLeases, type GroupInsert, type StoredGroup,
 } from '../store/manager_groups.js';
 import { MySQLNotificationLog } from '../store/manager_nflog.js';
 import { deleteSilencesEndedBefore } from '../store/manager_silences.js';
 import type { StorePool } from '../store/pool.js';
-import { isResolved, normalizeAlert, validatePostable, type Alert, type NotifyAlert, type PostableAlert } from './alert.js';
+import { isResolved, normalizeAlert, validatePostable, type NotifyAlert, type PostableAlert } from './alert.js';
 import type { ManagerConfig, ReceiverConfig } from './config.js';
 import { InhibitionSnapshot } from './inhibit.js';
 import { buildPipeline, type Stage } from './pipeline/index.js';
@@ -48,6 +48,17 @@ export interface FlushReport {
   readonly error?: Error;
 }
 
+/** Runs a transaction again when MySQL picked it as a deadlock victim (rolled back, so safe to repeat). */
+async function retryDeadlock<T>(f: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await f();
+    } catch (e) {
+      if (i >= attempts || (e as { errno?: number }).errno !== 1213) throw e;
+    }
+  }
+}
+
 function groupId(route: Route, labelsKeyText: string): string {
   return createHash('sha256').update(route.id).update('\n').update(labelsKeyText).digest('hex');
 }
@@ -74,36 +85,43 @@ export class Dispatcher {
     return this.root;
   }
 
-  /** Takes posted alerts: validates, stores (merging), and groups them. Returns the faults of rejected ones. */
+  /**
+   * Takes posted alerts: validates, stores (merging), and groups them, a batch at a time (one
+   * transaction for the alerts, one for their groups). Returns the faults of rejected ones.
+   */
   async put(alerts: readonly PostableAlert[]): Promise<string[]> {
     const faults: string[] = [];
+    const valid: PostableAlert[] = [];
     for (const p of alerts) {
       const fault = validatePostable(p);
-      if (fault !== null) {
-        faults.push(fault);
-        continue;
+      if (fault === null) valid.push(p);
+      else faults.push(fault);
+    }
+    if (valid.length === 0) return faults;
+    const now = this.o.clock.now();
+    const normalized = valid.map((p) => normalizeAlert(p, now, this.o.config.global.resolve_timeout));
+    const stored = await retryDeadlock(() => putAlerts(this.o.pool, normalized, now));
+    const members: { group: GroupInsert; fingerprint: string }[] = [];
+    for (const a of stored) {
+      for (const route of matchRoutes(this.root, a.labels)) {
+        const gl = groupLabels(route, a.labels);
+        members.push({
+          fingerprint: a.fingerprint,
+          group: {
+            id: groupId(route, labelsKey(gl)),
+            groupKey: groupKey(route, gl),
+            routeId: route.id,
+            receiver: route.receiver,
+            groupLabels: labelsToRecord(gl),
+            now,
+            firstFlushAt: now + route.groupWait,
+            flushNow: a.startsAt + route.groupWait < now,
+          },
+        });
       }
-      const now = this.o.clock.now();
-      const stored = await putAlert(this.o.pool, normalizeAlert(p, now, this.o.config.global.resolve_timeout), now);
-      await this.group(stored, now);
     }
+    await retryDeadlock(() => addToGroups(this.o.pool, members));
     return faults;
-  }
-
-  private async group(a: Alert, now: number): Promise<void> {
-    for (const route of matchRoutes(this.root, a.labels)) {
-      const gl = groupLabels(route, a.labels);
-      await addToGroup(this.o.pool, {
-        id: groupId(route, labelsKey(gl)),
-        groupKey: groupKey(route, gl),
-        routeId: route.id,
-        receiver: route.receiver,
-        groupLabels: labelsToRecord(gl),
-        now,
-        firstFlushAt: now + route.groupWait,
-        flushNow: a.startsAt + route.groupWait < now,
-      }, a.fingerprint);
-    }
   }
 
   /** Renews this instance's leases, claims due groups nobody live holds, and flushes the due ones it holds. */
@@ -113,7 +131,11 @@ export class Dispatcher {
     await claimDueGroups(this.o.pool, this.o.instance, now, now + this.leaseMs);
     const due = await ownedDueGroups(this.o.pool, this.o.instance, now);
     if (due.length === 0) return [];
-    const [silences, active] = await Promise.all([this.silences.activeSnapshot(now), listAlerts(this.o.pool, now)]);
+    // Every active alert is read only when some inhibit rule can use it: it costs a scan per tick.
+    const [silences, active] = await Promise.all([
+      this.silences.activeSnapshot(now),
+      this.o.config.inhibitRules.length > 0 ? listAlerts(this.o.pool, now) : Promise.resolve([]),
+    ]);
     const inhibition = new InhibitionSnapshot(this.o.config.inhibitRules, active, now);
     const reports: FlushReport[] = [];
     for (const g of due) reports.push(await this.flush(g, now, silences, inhibition));

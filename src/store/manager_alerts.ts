@@ -57,6 +57,46 @@ export async function putAlert(pool: StorePool, incoming: Alert, now: number): P
   }
 }
 
+/**
+ * Stores a batch of alerts in one transaction and two round trips for the lot (lock the stored
+ * copies, upsert the merged ones), merging in order as putAlert would one by one; returns what
+ * is stored after each incoming alert, in order. Rows are locked in fingerprint order so that
+ * two managers' overlapping batches cannot deadlock.
+ */
+export async function putAlerts(pool: StorePool, incoming: readonly Alert[], now: number): Promise<Alert[]> {
+  if (incoming.length === 0) return [];
+  const fps = [...new Set(incoming.map((a) => a.fingerprint))].sort();
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const [rows] = await conn.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts WHERE fingerprint IN (?) ORDER BY fingerprint FOR UPDATE`, [fps]);
+    const current = new Map<string, Alert>(rows.map((r) => [r.fingerprint, alertFromRow(r)]));
+    const out: Alert[] = [];
+    for (const a of incoming) {
+      const merged = storeMerge(current.get(a.fingerprint) ?? null, a, now);
+      current.set(a.fingerprint, merged);
+      out.push(merged);
+    }
+    const values = fps.map((fp) => {
+      const m = current.get(fp)!;
+      return [m.fingerprint, JSON.stringify(m.labels), JSON.stringify(m.annotations), m.startsAt, m.endsAt, m.updatedAt, m.timeout ? 1 : 0, m.generatorURL];
+    });
+    await conn.query(
+      `INSERT INTO manager_alerts (${COLUMNS}) VALUES ?
+       ON DUPLICATE KEY UPDATE labels = VALUES(labels), annotations = VALUES(annotations), starts_at = VALUES(starts_at),
+         ends_at = VALUES(ends_at), updated_at = VALUES(updated_at), timeout = VALUES(timeout), generator_url = VALUES(generator_url)`,
+      [values],
+    );
+    await conn.commit();
+    return out;
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
+}
+
 /** One alert by fingerprint, or null. */
 export async function getAlert(pool: StorePool, fp: string): Promise<Alert | null> {
   const [rows] = await pool.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts WHERE fingerprint = ?`, [fp]);

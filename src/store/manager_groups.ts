@@ -90,6 +90,48 @@ export async function addToGroup(pool: StorePool, g: GroupInsert, fingerprint: s
   }
 }
 
+/**
+ * Puts many alerts in their groups in one transaction of two statements; the same outcome as
+ * addToGroup for each. Group rows are written in id order so that overlapping batches of two
+ * managers cannot deadlock.
+ */
+export async function addToGroups(pool: StorePool, items: readonly { readonly group: GroupInsert; readonly fingerprint: string }[]): Promise<void> {
+  if (items.length === 0) return;
+  const groups = new Map<string, { g: GroupInsert; first: number; now: number }>();
+  for (const { group: g } of items) {
+    const first = g.flushNow ? g.now : g.firstFlushAt;
+    const seen = groups.get(g.id);
+    if (seen === undefined) groups.set(g.id, { g, first, now: g.now });
+    else seen.first = Math.min(seen.first, first);
+  }
+  const ids = [...groups.keys()].sort();
+  // created_at = now and next_flush_at = first: "first <= created_at" marks a flush-now row in
+  // the update clause (with group_wait 0 it also holds, and pulling to now changes nothing then).
+  const rows = ids.map((id) => {
+    const { g, first, now } = groups.get(id)!;
+    return [g.id, g.groupKey, g.routeId, g.receiver, JSON.stringify(g.groupLabels), now, first];
+  });
+  const members = [...new Set(items.map((i) => `${i.group.id}\n${i.fingerprint}`))].sort().map((k) => k.split('\n'));
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    await conn.query(
+      `INSERT INTO manager_groups (id, group_key, route_id, receiver, group_labels, created_at, next_flush_at)
+       VALUES ?
+       ON DUPLICATE KEY UPDATE next_flush_at = IF(has_flushed = 0 AND VALUES(next_flush_at) <= VALUES(created_at),
+         LEAST(next_flush_at, VALUES(next_flush_at)), next_flush_at)`,
+      [rows],
+    );
+    await conn.query('INSERT IGNORE INTO manager_group_alerts (group_id, fingerprint) VALUES ?', [members]);
+    await conn.commit();
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
+}
+
 /** Extends every lease `owner` holds to `until`. */
 export async function renewLeases(pool: StorePool, owner: string, until: number): Promise<void> {
   await pool.query('UPDATE manager_groups SET lease_until = ? WHERE lease_owner = ?', [until, owner]);
