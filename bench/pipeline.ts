@@ -8,7 +8,7 @@
  *      event read back from vigil.alerts;
  *  (d) takeover: a 1-partition topic of S series; kill -9 the owner, time until the
  *      other evaluator has restored the snapshot and replayed to the head.
- * Args: [samples=2000000] [rate=50000] [takeoverSeries=100000]. Final line: one JSON object.
+ * Args: [samples=2000000] [rate=50000] [takeoverSeries=100000] [stages=abcd]. Final line: one JSON object.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -142,6 +142,7 @@ export async function main(args: string[]): Promise<void> {
   const N = Number(args[0] ?? 2_000_000);
   const rate = Number(args[1] ?? 50_000);
   const takeoverSeries = Number(args[2] ?? 100_000);
+  const stages = args[3] ?? 'abcd';
   const brokers = await sharedKafka();
   const kafka = kafkaClient({ brokers: brokers.split(','), clientId: 'bench-pipeline' });
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-pipeline-'));
@@ -154,140 +155,145 @@ export async function main(args: string[]): Promise<void> {
   const db = await ensureMariaDB({ database: `vigil_bench_${process.pid}` });
   const result: Record<string, number> = {};
   try {
-    // (a) throughput
-    await createTopics(kafka, names, 4);
-    const seriesCount = 100_000;
-    const series = [...fleet({ seed: 11, series: seriesCount, tenants: 20 })];
-    const steps = Math.max(1, Math.ceil(N / seriesCount));
-    const start = Date.now() - (steps + 1) * SCRAPE_INTERVAL - (Date.now() % SCRAPE_INTERVAL);
-    let t = now();
-    const samples = await prefill(kafka, names.samples, series, steps, start);
-    const records = await headRecords(kafka, names.samples);
-    console.log(`prefill: ${samples} samples of ${seriesCount} series in ${records} records, ${((now() - t) / 1000).toFixed(1)} s`);
-    const ev = await evaluator('evaluate-a', brokers, names, `${prefix}-g`, rules, dirs);
-    children.push(ev);
-    let first = 0;
-    let firstCpu = 0;
-    for (;;) {
-      const m = await scrape(ev.spec.url);
-      const applied = sum(m.get('vigil_evaluator_records_total'));
-      if (first === 0 && applied > 0) {
-        first = now();
-        firstCpu = cpuSeconds(ev.pid);
+    if (/[abc]/.test(stages)) {
+      // (a) throughput; (b) and (c) reuse its evaluator
+      await createTopics(kafka, names, 4);
+      const seriesCount = 100_000;
+      const series = [...fleet({ seed: 11, series: seriesCount, tenants: 20 })];
+      const steps = Math.max(1, Math.ceil(N / seriesCount));
+      const start = Date.now() - (steps + 1) * SCRAPE_INTERVAL - (Date.now() % SCRAPE_INTERVAL);
+      let t = now();
+      const samples = await prefill(kafka, names.samples, series, steps, start);
+      const records = await headRecords(kafka, names.samples);
+      console.log(`prefill: ${samples} samples of ${seriesCount} series in ${records} records, ${((now() - t) / 1000).toFixed(1)} s`);
+      const ev = await evaluator('evaluate-a', brokers, names, `${prefix}-g`, rules, dirs);
+      children.push(ev);
+      let first = 0;
+      let firstCpu = 0;
+      for (;;) {
+        const m = await scrape(ev.spec.url);
+        const applied = sum(m.get('vigil_evaluator_records_total'));
+        if (first === 0 && applied > 0) {
+          first = now();
+          firstCpu = cpuSeconds(ev.pid);
+        }
+        if (applied >= records) break;
+        await sleep(100);
       }
-      if (applied >= records) break;
-      await sleep(100);
-    }
-    const secs = (now() - first) / 1000;
-    const cpu = cpuSeconds(ev.pid) - firstCpu;
-    result.samples = samples;
-    result.series = seriesCount;
-    result.samples_per_s = Math.round(samples / secs);
-    result.samples_per_cpu_s = Math.round(samples / cpu);
-    result.consume_s = Number(secs.toFixed(2));
-    console.log(`(a) one evaluator: ${samples} samples to the head in ${secs.toFixed(2)} s from its first record: ${result.samples_per_s} samples/s, ${cpu.toFixed(2)} CPU-s: ${result.samples_per_cpu_s} samples per CPU-second`);
+      const secs = (now() - first) / 1000;
+      const cpu = cpuSeconds(ev.pid) - firstCpu;
+      result.samples = samples;
+      result.series = seriesCount;
+      result.samples_per_s = Math.round(samples / secs);
+      result.samples_per_cpu_s = Math.round(samples / cpu);
+      result.consume_s = Number(secs.toFixed(2));
+      console.log(`(a) one evaluator: ${samples} samples to the head in ${secs.toFixed(2)} s from its first record: ${result.samples_per_s} samples/s, ${cpu.toFixed(2)} CPU-s: ${result.samples_per_cpu_s} samples per CPU-second`);
 
-    // (b) lag under a fixed push rate through a ticking ingest
-    const mysqlUrl = `mysql://${db.user}@${db.host}:${db.port}/${db.database}`;
-    await migrate(db);
-    const pool = createPool(mysqlUrl, { connectionLimit: 2 });
-    await upsertTenant(pool, 'bench');
-    const token = (await createToken(pool, { tenant: 'bench', scopes: ['write'] })).token;
-    await pool.end();
-    const ingest = await startIngest(parseIngestConfig({
-      listen: { host: '127.0.0.1', port: 0 }, kafka: { brokers, topics: names, createTopics: false }, mysql: { url: mysqlUrl },
-      limits: { samplesPerSecond: 1e9, maxSeries: 1_000_000 },
-    }));
-    const post = async (body: Buffer) => {
-      const r = await fetch(`${ingest.url}/api/v1/write`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf' }, body: new Uint8Array(body) });
-      if (r.status !== 204) throw new Error(`push: ${r.status} ${await r.text()}`);
-    };
-    const perPush = Math.max(1, Math.round(rate / 10));
-    const live = series.slice(0, perPush).map((s) => s.labels);
-    const lags: number[] = [];
-    let pushed = 0;
-    const pushSecs = 20;
-    t = now();
-    const sampler = setInterval(() => void scrape(ev.spec.url).then((m) => lags.push(sum(m.get('vigil_evaluator_consumer_lag')))).catch(() => undefined), 250);
-    for (let i = 0; now() - t < pushSecs * 1000; i++) {
-      const ts = Date.now();
-      await post(encodeRemoteWriteBody(live.map((labels, k) => ({ labels, samples: [{ value: (i + k) % 97, timestamp: ts }] }))));
-      pushed += live.length;
-      const wait = t + (i + 1) * 100 - now();
-      if (wait > 0) await sleep(wait);
-    }
-    clearInterval(sampler);
-    result.push_rate_samples_per_s = Math.round(pushed / ((now() - t) / 1000));
-    result.lag_records_p50 = quantile(lags, 0.5);
-    result.lag_records_max = Math.max(...lags);
-    result.lag_samples = result.lag_records_max * perPush;
-    console.log(`(b) pushing ${result.push_rate_samples_per_s} samples/s (${perPush} per request, 1 record each) for ${pushSecs} s: consumer lag p50 ${result.lag_records_p50} records, max ${result.lag_records_max} records (~${result.lag_samples} samples)`);
+      if (/[bc]/.test(stages)) {
+        // (b) lag under a fixed push rate through a ticking ingest
+        const mysqlUrl = `mysql://${db.user}@${db.host}:${db.port}/${db.database}`;
+        await migrate(db);
+        const pool = createPool(mysqlUrl, { connectionLimit: 2 });
+        await upsertTenant(pool, 'bench');
+        const token = (await createToken(pool, { tenant: 'bench', scopes: ['write'] })).token;
+        await pool.end();
+        const ingest = await startIngest(parseIngestConfig({
+          listen: { host: '127.0.0.1', port: 0 }, kafka: { brokers, topics: names, createTopics: false }, mysql: { url: mysqlUrl },
+          limits: { samplesPerSecond: 1e9, maxSeries: 1_000_000 },
+        }));
+        const post = async (body: Buffer) => {
+          const r = await fetch(`${ingest.url}/api/v1/write`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf' }, body: new Uint8Array(body) });
+          if (r.status !== 204) throw new Error(`push: ${r.status} ${await r.text()}`);
+        };
+        const perPush = Math.max(1, Math.round(rate / 10));
+        const live = series.slice(0, perPush).map((s) => s.labels);
+        const lags: number[] = [];
+        let pushed = 0;
+        const pushSecs = 20;
+        t = now();
+        const sampler = setInterval(() => void scrape(ev.spec.url).then((m) => lags.push(sum(m.get('vigil_evaluator_consumer_lag')))).catch(() => undefined), 250);
+        for (let i = 0; now() - t < pushSecs * 1000; i++) {
+          const ts = Date.now();
+          await post(encodeRemoteWriteBody(live.map((labels, k) => ({ labels, samples: [{ value: (i + k) % 97, timestamp: ts }] }))));
+          pushed += live.length;
+          const wait = t + (i + 1) * 100 - now();
+          if (wait > 0) await sleep(wait);
+        }
+        clearInterval(sampler);
+        result.push_rate_samples_per_s = Math.round(pushed / ((now() - t) / 1000));
+        result.lag_records_p50 = quantile(lags, 0.5);
+        result.lag_records_max = Math.max(...lags);
+        result.lag_samples = result.lag_records_max * perPush;
+        console.log(`(b) pushing ${result.push_rate_samples_per_s} samples/s (${perPush} per request, 1 record each) for ${pushSecs} s: consumer lag p50 ${result.lag_records_p50} records, max ${result.lag_records_max} records (~${result.lag_samples} samples)`);
 
-    // (c) latency: probe samples stamped at their 500 ms slot, from POST to the event on the alerts topic
-    const tail = await tailAlerts(kafka, names.alerts, () => undefined);
-    await sleep(1_000);
-    const lat: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const slot = Math.ceil((Date.now() + 50) / 500) * 500;
-      await sleep(Math.max(0, slot - 100 - Date.now()));
-      const labels: Labels = labelsFromRecord({ __name__: 'bench_probe', probe: String(i) });
-      const sent = now();
-      const w = tail.waitFor((e) => e.rule.name === 'BenchProbe' && e.labels.probe === String(i) && e.state === 'firing', 10_000);
-      await post(encodeRemoteWriteBody([{ labels, samples: [{ value: 1, timestamp: slot }] } satisfies WriteSeries]));
-      await w;
-      lat.push(now() - sent);
-      await sleep(Math.max(0, slot + 100 - Date.now()));
+        // (c) latency: probe samples stamped at their 500 ms slot, from POST to the event on the alerts topic
+        const tail = await tailAlerts(kafka, names.alerts, () => undefined);
+        await sleep(1_000);
+        const lat: number[] = [];
+        for (let i = 0; i < 40; i++) {
+          const slot = Math.ceil((Date.now() + 50) / 500) * 500;
+          await sleep(Math.max(0, slot - 100 - Date.now()));
+          const labels: Labels = labelsFromRecord({ __name__: 'bench_probe', probe: String(i) });
+          const sent = now();
+          const w = tail.waitFor((e) => e.rule.name === 'BenchProbe' && e.labels.probe === String(i) && e.state === 'firing', 10_000);
+          await post(encodeRemoteWriteBody([{ labels, samples: [{ value: 1, timestamp: slot }] } satisfies WriteSeries]));
+          await w;
+          lat.push(now() - sent);
+          await sleep(Math.max(0, slot + 100 - Date.now()));
+        }
+        await tail.stop();
+        await ingest.close();
+        result.p50_ms = Number(quantile(lat, 0.5).toFixed(1));
+        result.p99_ms = Number(quantile(lat, 0.99).toFixed(1));
+        result.max_ms = Number(Math.max(...lat).toFixed(1));
+        console.log(`(c) ${lat.length} probes, POST to firing event read back: p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, max ${result.max_ms} ms`);
+      }
+      await ev.stop();
+      children.length = 0;
     }
-    await tail.stop();
-    await ingest.close();
-    result.p50_ms = Number(quantile(lat, 0.5).toFixed(1));
-    result.p99_ms = Number(quantile(lat, 0.99).toFixed(1));
-    result.max_ms = Number(Math.max(...lat).toFixed(1));
-    console.log(`(c) ${lat.length} probes, POST to firing event read back: p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, max ${result.max_ms} ms`);
-    await ev.stop();
-    children.length = 0;
 
     // (d) takeover of one partition of S series
-    try {
-    const tnames = topicsOf(`${prefix}t`);
-    await createTopics(kafka, tnames, 1);
-    const tseries = [...fleet({ seed: 13, series: takeoverSeries, tenants: 1 })];
-    const tsteps = 12;
-    const tstart = Date.now() - (tsteps + 1) * SCRAPE_INTERVAL;
-    await prefill(kafka, tnames.samples, tseries, tsteps, tstart);
-    const trecords = await headRecords(kafka, tnames.samples);
-    const a = await evaluator('takeover-a', brokers, tnames, `${prefix}-t`, rules, dirs, { snapshotIntervalMs: 60_000 });
-    children.push(a);
-    while (sum((await scrape(a.spec.url)).get('vigil_evaluator_records_total')) < trecords) await sleep(200);
-    const b = await evaluator('takeover-b', brokers, tnames, `${prefix}-t`, rules, dirs, { snapshotIntervalMs: 60_000 });
-    children.push(b);
-    // B's join rebalances the group: wait until exactly one of them owns the partition, caught up.
-    let owner: RunningChild | undefined;
-    for (let i = 0; i < 300 && owner === undefined; i++) {
+    if (stages.includes('d')) try {
+      const tnames = topicsOf(`${prefix}t`);
+      await createTopics(kafka, tnames, 1);
+      const tseries = [...fleet({ seed: 13, series: takeoverSeries, tenants: 1 })];
+      const tsteps = 12;
+      const tstart = Date.now() - (tsteps + 1) * SCRAPE_INTERVAL;
+      await prefill(kafka, tnames.samples, tseries, tsteps, tstart);
+      const trecords = await headRecords(kafka, tnames.samples);
+      const a = await evaluator('takeover-a', brokers, tnames, `${prefix}-t`, rules, dirs, { snapshotIntervalMs: 60_000 });
+      children.push(a);
+      while (sum((await scrape(a.spec.url)).get('vigil_evaluator_records_total')) < trecords) await sleep(200);
+      const b = await evaluator('takeover-b', brokers, tnames, `${prefix}-t`, rules, dirs, { snapshotIntervalMs: 60_000 });
+      children.push(b);
+      // B's join rebalances the group: wait until exactly one of them owns the partition, caught up.
+      let owner: RunningChild | undefined;
+      for (let i = 0; i < 300 && owner === undefined; i++) {
       for (const c of [a, b]) {
         const m = await scrape(c.spec.url);
         if (caughtUp(m)) owner = c;
       }
       if (owner === undefined) await sleep(200);
-    }
-    if (owner === undefined) throw new Error('takeover: no evaluator owns the partition');
-    const successor = owner === a ? b : a;
-    await sleep(2_000);
-    const killed = now();
-    owner.kill();
-    let assigned = 0;
-    for (;;) {
+      }
+      if (owner === undefined) throw new Error('takeover: no evaluator owns the partition');
+      const successor = owner === a ? b : a;
+      await sleep(2_000);
+      const killed = now();
+      owner.kill();
+      let assigned = 0;
+      for (;;) {
       const m = await scrape(successor.spec.url).catch(() => null);
       if (m && assigned === 0 && m.get('vigil_evaluator_replaying')?.has('0')) assigned = now();
       if (m && caughtUp(m)) break;
       if (now() - killed > 60_000) throw new Error(`takeover: successor did not catch up within 60 s; its metrics: ${JSON.stringify(m && [...m].map(([k, v]) => [k, [...v]]))}; log ${successor.logFile}`);
       await sleep(50);
-    }
-    result.takeover_s = Number(((now() - killed) / 1000).toFixed(2));
-    result.takeover_assign_s = assigned === 0 ? NaN : Number(((assigned - killed) / 1000).toFixed(2));
-    result.takeover_series = takeoverSeries;
-    result.takeover_samples = takeoverSeries * tsteps;
-      console.log(`(d) partition of ${takeoverSeries} series (${tsteps} scrapes in the log): kill -9 of the owner to successor caught up ${result.takeover_s} s (partition assigned after ${result.takeover_assign_s} s; session timeout 6 s)`);
+      }
+      result.takeover_s = Number(((now() - killed) / 1000).toFixed(2));
+      result.takeover_assign_s = assigned === 0 ? NaN : Number(((assigned - killed) / 1000).toFixed(2));
+      result.takeover_replay_s = Number((result.takeover_s - result.takeover_assign_s).toFixed(2));
+      result.takeover_series = takeoverSeries;
+      result.takeover_samples = takeoverSeries * tsteps;
+      console.log(`(d) partition of ${takeoverSeries} series (${tsteps} scrapes in the log): kill -9 of the owner to successor caught up ${result.takeover_s} s: partition assigned after ${result.takeover_assign_s} s (session timeout 6 s), restore + replay to the head ${result.takeover_replay_s} s`);
     } catch (e) {
       // Reported, not hidden: the JSON line then has no takeover_s.
       console.log(`(d) takeover NOT measured: ${(e as Error).message}`);

@@ -22,6 +22,11 @@ import { PartitionEvaluator, type PartitionEvaluatorOptions } from './partition.
 import type { StateStore } from './state_store.js';
 import { decodeCommitMetadata, encodeCommitMetadata, PartitionWorker, type PartitionWorkerOptions } from './worker.js';
 
+/** Lets timers, sockets (heartbeats, HTTP) and other partitions' batches run. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Where events and snapshots go (SafeProducer in production). */
 export interface EventProducer {
   send(topic: string, messages: Message[]): Promise<unknown>;
@@ -42,6 +47,12 @@ export interface EvaluateConsumerOptions extends PartitionWorkerOptions {
   /** Seek this much earlier than snapshot time − window, for accept-time vs sample-time skew (default 60 s). */
   readonly replaySlackMs?: number;
   readonly sessionTimeoutMs?: number;
+  /** Work between heartbeats and event-loop yields inside a batch (default 100 ms). */
+  readonly sliceMs?: number;
+  /** Longest wait of a fetch at the head of its partitions (default 250 ms). */
+  readonly maxWaitMs?: number;
+  /** Bytes fetched per partition and request (default 1 MiB): bounds a batch's work. */
+  readonly maxBytesPerPartition?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -75,18 +86,28 @@ export class EvaluateConsumer {
   /** Offsets to seek to, per partition, before its records count. */
   private readonly seeking = new Map<number, number>();
   private readonly skippedBeforeSeek = new Map<number, number>();
+  /** Takeovers in progress (snapshot read, restore, seek), by partition. */
+  private readonly preparing = new Map<number, Promise<void>>();
   private assigned = new Set<number>();
   readonly stats: ConsumerStats = { batches: 0, batchSeconds: 0, eventsProduced: 0, snapshotsWritten: 0, takeovers: 0, commitFailures: 0 };
   private readonly log: (line: string) => void;
   private running = false;
+  private readonly sliceMs: number;
 
   constructor(private readonly o: EvaluateConsumerOptions) {
     const session = o.sessionTimeoutMs ?? 10_000;
+    this.sliceMs = o.sliceMs ?? 100;
+    const perPartition = o.maxBytesPerPartition ?? 1 << 20;
     this.consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: session,
       heartbeatInterval: Math.max(100, Math.floor(session / 5)),
-      rebalanceTimeout: session,
+      // A member finishing a slice must still make it back into the group.
+      rebalanceTimeout: Math.max(session, 10_000),
+      // A takeover's seek waits for the fetch in flight, which long-polls this long at the head.
+      maxWaitTimeInMs: o.maxWaitMs ?? 250,
+      maxBytesPerPartition: perPartition,
+      maxBytes: Math.max(perPartition, 10 << 20),
     });
     this.admin = o.kafka.admin();
     this.log = o.log ?? (() => undefined);
@@ -97,6 +118,9 @@ export class EvaluateConsumer {
         if (!mine.has(p)) this.drop(p);
       }
       this.assigned = mine;
+      // Take over at assignment, not at the first batch: a partition whose predecessor
+      // committed its head has no batch to deliver until new records arrive.
+      for (const p of mine) if (!this.workers.has(p) && !this.preparing.has(p)) void this.startTakeover(p);
       this.log(`evaluate: assigned partitions [${[...mine].sort((a, b) => a - b).join(',')}] of ${o.topics.samples}`);
     });
   }
@@ -145,6 +169,16 @@ export class EvaluateConsumer {
     });
   }
 
+  /**
+   * Forgets a partition whose batch stopped half-applied: its window moved past records
+   * whose events were not produced, so whoever holds the partition next (this member
+   * again, or another) must restore from the snapshot and replay from the last commit.
+   */
+  private abandon(p: number, w: PartitionWorker, why: string): void {
+    if (this.workers.get(p) === w) this.drop(p);
+    this.log(`evaluate: partition ${p}: batch abandoned (${why}); it restarts from the last commit`);
+  }
+
   private drop(p: number): void {
     this.workers.delete(p);
     this.seeking.delete(p);
@@ -159,8 +193,9 @@ export class EvaluateConsumer {
     const started = performance.now();
     let w = this.workers.get(p);
     if (w === undefined) {
-      w = await this.takeover(p, Number(batch.firstOffset()), payload);
-      if (w === undefined) return;
+      await (this.preparing.get(p) ?? this.startTakeover(p));
+      w = this.workers.get(p);
+      if (w === undefined || payload.isStale()) return;
     }
     const seekTo = this.seeking.get(p);
     if (seekTo !== undefined) {
@@ -175,11 +210,32 @@ export class EvaluateConsumer {
       this.skippedBeforeSeek.delete(p);
     }
     const events: AlertEvent[] = [];
+    const prog = this.progress.get(p)!;
     let last = -1;
-    for (const m of batch.messages) {
-      const off = Number(m.offset);
-      for (const e of w.apply(off, m.value)) events.push(e);
-      last = off;
+    try {
+      // A batch can hold a megabyte of records (seconds of work on a replay): apply it in
+      // slices, heartbeating and yielding between them, so the session and the HTTP API
+      // stay alive, and stop as soon as the group took the partition away.
+      let sliceStart = performance.now();
+      for (const m of batch.messages) {
+        const off = Number(m.offset);
+        for (const e of w.apply(off, m.value)) events.push(e);
+        last = off;
+        if (performance.now() - sliceStart >= this.sliceMs) {
+          prog.lag = Math.max(0, Number(batch.highWatermark) - (last + 1));
+          await payload.heartbeat();
+          await yieldToEventLoop();
+          if (!payload.isRunning() || payload.isStale() || !this.running || this.workers.get(p) !== w) {
+            this.abandon(p, w, 'rebalanced or stopped during a batch');
+            return;
+          }
+          sliceStart = performance.now();
+        }
+      }
+    } catch (e) {
+      // Records were applied whose events are neither produced nor committed.
+      this.abandon(p, w, (e as Error).message);
+      throw e;
     }
     if (w.lastDecodeError !== null) {
       this.log(`evaluate: skipped a corrupt record: ${w.lastDecodeError}`);
@@ -194,10 +250,10 @@ export class EvaluateConsumer {
       await this.o.stateStore.write(this.o.producer, w.takeSnapshot());
       this.stats.snapshotsWritten++;
     }
-    const prog = this.progress.get(p)!;
     prog.lag = Math.max(0, Number(batch.highWatermark) - (last + 1));
+    // The fetch position moves on during a replay too; only the commit waits for new ground.
+    payload.resolveOffset(String(last));
     if (last + 1 > prog.committed) {
-      payload.resolveOffset(String(last));
       try {
         await this.consumer.commitOffsets([{ topic: this.o.topics.samples, partition: p, offset: String(last + 1), metadata: encodeCommitMetadata(w.commitMetadata()) }]);
         prog.committed = last + 1;
@@ -214,17 +270,28 @@ export class EvaluateConsumer {
     await payload.heartbeat();
   }
 
-  /** Sets up a newly assigned partition; undefined when the batch must be skipped. */
-  private async takeover(p: number, firstOffset: number, payload: EachBatchPayload): Promise<PartitionWorker | undefined> {
+  /** Starts (or joins) the takeover of `p`; a failed one is logged and retried at the next batch. */
+  private startTakeover(p: number): Promise<void> {
+    const running = this.preparing.get(p);
+    if (running !== undefined) return running;
+    const job = this.takeover(p)
+      .catch((e) => this.log(`evaluate: partition ${p}: takeover failed, retried at its next batch: ${(e as Error).message}`))
+      .finally(() => {
+        if (this.preparing.get(p) === job) this.preparing.delete(p);
+      });
+    this.preparing.set(p, job);
+    return job;
+  }
+
+  /** Sets up a newly assigned partition: restores its snapshot and seeks back to replay the window. */
+  private async takeover(p: number): Promise<void> {
     const topic = this.o.topics.samples;
     const [committedRaw] = (await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [topic] }))
       .flatMap((t) => t.partitions).filter((x) => x.partition === p);
     const committedOffset = committedRaw === undefined ? -1 : Number(committedRaw.offset);
     const meta = decodeCommitMetadata(committedRaw?.metadata);
-    await payload.heartbeat();
     const snap = await this.o.stateStore.latest(p);
-    await payload.heartbeat();
-    if (!this.assigned.has(p) || !this.running) return undefined;
+    if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
     const ev = new PartitionEvaluator(this.o.rules(), { ...this.o.evaluator, partition: p });
     if (snap !== null) ev.restore(snap, meta.evaluatedThrough === null ? {} : { emitAfter: meta.evaluatedThrough });
     else if (meta.evaluatedThrough !== null) {
@@ -232,22 +299,28 @@ export class EvaluateConsumer {
       ev.restore({ version: 1, partition: p, watermark: null, offset: null, windowLength: 0, groups: [] }, { emitAfter: meta.evaluatedThrough });
     }
     const w = new PartitionWorker(ev, this.o, { snapshot: snap, committed: meta });
+    let seekTo = -1;
+    if (snap !== null && snap.watermark !== null) {
+      const from = snap.watermark - Math.max(snap.windowLength, ev.windowLength) - (this.o.replaySlackMs ?? 60_000);
+      const found = (await this.admin.fetchTopicOffsetsByTimestamp(topic, from)).find((x) => x.partition === p);
+      seekTo = found === undefined ? -1 : Number(found.offset);
+      if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
+    }
+    // Lag until the first batch says otherwise: what lies between the start and the head.
+    const high = Number((await this.admin.fetchTopicOffsets(topic)).find((x) => x.partition === p)?.high ?? 0);
+    if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
+    const startAt = seekTo >= 0 ? seekTo : Math.max(0, committedOffset);
     this.workers.set(p, w);
-    this.progress.set(p, { partition: p, lag: 0, committed: committedOffset, replaying: snap !== null });
+    this.progress.set(p, { partition: p, lag: Math.max(0, high - startAt), committed: committedOffset, replaying: snap !== null });
     this.stats.takeovers++;
     if (snap === null || snap.watermark === null) {
-      this.log(`evaluate: partition ${p}: no snapshot, fresh window from offset ${firstOffset}`);
-      return w;
+      this.log(`evaluate: partition ${p}: no snapshot, fresh window from offset ${committedOffset < 0 ? this.o.startFrom ?? 'earliest' : committedOffset}`);
+      return;
     }
-    const from = snap.watermark - Math.max(snap.windowLength, ev.windowLength) - (this.o.replaySlackMs ?? 60_000);
-    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, from);
-    const found = offsets.find((x) => x.partition === p);
-    const seekTo = found === undefined ? firstOffset : Number(found.offset);
     this.log(`evaluate: partition ${p}: restored snapshot at ${new Date(snap.watermark).toISOString()}, replaying from offset ${seekTo} (committed ${committedOffset}, emitted through ${meta.evaluatedThrough ?? 'unknown'})`);
-    if (seekTo === firstOffset) return w;
+    if (seekTo < 0) return;
     this.seeking.set(p, seekTo);
     this.consumer.seek({ topic, partition: p, offset: String(seekTo) });
-    return undefined;
   }
 
   /** Writes a snapshot of every held partition (clean shutdown), then leaves the group. */

@@ -32,6 +32,12 @@ export interface IngestSample {
   readonly stale?: boolean;
 }
 
+/** A series as a producer keeps it: its labels and their window ref (-1 until resolved). */
+export interface SeriesHandle {
+  readonly labels: Labels;
+  ref: number;
+}
+
 /** What happened to the samples of one ingest call. */
 export interface IngestResult {
   appended: number;
@@ -196,6 +202,30 @@ export class PartitionEvaluator {
     this.ingested.duplicate += res.duplicate;
     this.ingested.invalid += res.invalid;
     return res;
+  }
+
+  /**
+   * Appends one sample of a series the caller keeps a handle to (the per-record fast
+   * path: no lookup per sample); resolves the handle's ref on first use and again after
+   * truncation made it unknown. Counted as ingest() counts.
+   */
+  appendTo(h: SeriesHandle, t: number, v: number, stale: boolean): void {
+    let status: AppendStatus;
+    try {
+      if (h.ref < 0) h.ref = this.window.getRef(h.labels);
+      status = stale ? this.window.appendStale(h.ref, t) : this.window.appendRef(h.ref, t, v);
+      if (status === AppendStatus.unknownRef) {
+        h.ref = this.window.getRef(h.labels);
+        status = stale ? this.window.appendStale(h.ref, t) : this.window.appendRef(h.ref, t, v);
+      }
+    } catch {
+      status = AppendStatus.invalidTime;
+    }
+    const c = this.ingested;
+    if (status === AppendStatus.ok) c.appended++;
+    else if (status === AppendStatus.outOfOrder) c.outOfOrder++;
+    else if (status === AppendStatus.duplicate) c.duplicate++;
+    else c.invalid++;
   }
 
   private appendOne(ref: number, s: IngestSample): AppendStatus {

@@ -13,10 +13,10 @@
  * Everything here is a function of the records in offset order, so a replay of the
  * same records gives the same watermarks and the same events.
  */
-import type { Labels } from '../promql/labels.js';
 import { SamplesDecoder, type SampleVisitor, type SeriesView } from '../kafka/samples_codec.js';
 import type { AlertEvent } from './event.js';
-import type { IngestSample, PartitionEvaluator } from './partition.js';
+import type { PartitionEvaluator } from './partition.js';
+import { SeriesCache, type CachedSeries } from './series_cache.js';
 import type { PartitionSnapshot } from './snapshot.js';
 
 /** How a partition worker turns records into time. */
@@ -68,8 +68,8 @@ export interface PartitionWorkerStats {
 /** The state of one assigned partition. */
 export class PartitionWorker {
   private readonly decoder = new SamplesDecoder();
-  /** Label sets by their text, so the evaluator sees the same object for a series every time. */
-  private readonly interned = new Map<string, Labels>();
+  /** Series by label pairs, with their window refs: resolved once per series, not per sample. */
+  private readonly series = new SeriesCache();
   private maxTick: number | null = null;
   private rawWatermark: number | null = null;
   /** The next offset this worker expects; older records are re-deliveries and skipped. */
@@ -85,8 +85,9 @@ export class PartitionWorker {
   private readonly slack: number;
   private readonly snapshotEvery: number;
   private readonly stopAt: number;
-  private readonly batch: IngestSample[] = [];
   private readonly visitor: SampleVisitor;
+  /** The latest (clamped) sample time of the record being applied. */
+  private candidate: number | null = null;
 
   constructor(readonly evaluator: PartitionEvaluator, opts: PartitionWorkerOptions = {}, from: { snapshot?: PartitionSnapshot | null; committed?: CommitMetadata } = {}) {
     this.delay = opts.evaluationDelayMs ?? 0;
@@ -101,33 +102,25 @@ export class PartitionWorker {
       this.maxTick = this.rawWatermark;
       this.lastSnapshotAt = snap.watermark;
     }
-    let labels: Labels = [];
-    const batch = this.batch;
+    let current: CachedSeries | null = null;
+    const ev = this.evaluator;
     this.visitor = {
-      series: (s: SeriesView) => {
-        labels = this.intern(s);
+      series: (sv: SeriesView) => {
+        current = this.series.lookup(sv);
       },
       sample: (t: number, v: number, stale: boolean) => {
-        batch.push(stale ? { labels, t, v, stale: true } : { labels, t, v });
+        ev.appendTo(current!, t, v, stale);
+        if (this.maxTick !== null && t > this.maxTick + this.slack) {
+          t = this.maxTick + this.slack;
+          this.stats.futureSamples++;
+        }
+        if (this.candidate === null || t > this.candidate) this.candidate = t;
       },
     };
   }
 
   get partition(): number {
     return this.evaluator.partition;
-  }
-
-  private intern(s: SeriesView): Labels {
-    let key = '';
-    for (let i = 0; i < s.labelCount; i++) key += s.labelName(i) + '\xff' + s.labelValue(i) + '\xfe';
-    let l = this.interned.get(key);
-    if (l === undefined) {
-      // Bounded: series churn must not grow this forever; the evaluator re-hashes after a clear.
-      if (this.interned.size >= 2_000_000) this.interned.clear();
-      l = s.labels();
-      this.interned.set(key, l);
-    }
-    return l;
   }
 
   /**
@@ -140,29 +133,18 @@ export class PartitionWorker {
     this.nextOffset = offset + 1;
     this.stats.records++;
     if (value === null) return [];
-    this.batch.length = 0;
+    this.candidate = null;
     const res = this.decoder.decode(value, this.visitor);
-    let candidate: number | null = null;
     if (res.kind === 'error') {
       this.stats.decodeErrors++;
       this.lastDecodeError = `partition ${this.partition} offset ${offset}: ${res.error} at byte ${res.offset}`;
       return [];
     }
+    let candidate: number | null = this.candidate;
     if (res.kind === 'tick') {
       this.stats.ticks++;
       if (this.maxTick === null || res.time > this.maxTick) this.maxTick = res.time;
       candidate = res.time;
-    } else {
-      this.evaluator.ingest(this.batch);
-      for (const s of this.batch) {
-        let t = s.t;
-        if (this.maxTick !== null && t > this.maxTick + this.slack) {
-          t = this.maxTick + this.slack;
-          this.stats.futureSamples++;
-        }
-        if (candidate === null || t > candidate) candidate = t;
-      }
-      this.batch.length = 0;
     }
     if (candidate === null || (this.rawWatermark !== null && candidate <= this.rawWatermark)) return [];
     this.rawWatermark = candidate;
