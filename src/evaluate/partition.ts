@@ -255,8 +255,13 @@ export class PartitionEvaluator {
       }
       if (gi < 0) break;
       const t = next[gi]!;
-      this.evalGroup(groups[gi]!, t, events);
-      next[gi] = t + groups[gi]!.interval;
+      // A partition that has never held a sample (only ticks: no tenant hashes to it) has
+      // nothing to alert on; evaluating would fire every absent() rule there for nobody.
+      // The group starts at the first slot after data arrives, as a fresh evaluator would.
+      const g = groups[gi]!;
+      if (this.ingested.appended > 0 || g.lastEvaluation !== null) this.evalGroup(g, t, events);
+      else this.startAfter.set(g, t);
+      next[gi] = t + g.interval;
     }
     this.maybeTruncate(groups.length > 0 ? Math.min(...next) : watermark);
     return events;

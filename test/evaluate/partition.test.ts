@@ -189,3 +189,19 @@ test('events survive their JSON encoding, non-finite values included', () => {
   assert.deepEqual(back, e);
   assert.throws(() => decodeAlertEvent('{"fingerprint": 1}'), /field "fingerprint"/);
 });
+
+test('a partition that never held a sample evaluates nothing: absent() rules stay quiet until data arrives', () => {
+  const ABSENT = `
+groups:
+  - name: g
+    rules:
+      - alert: NodeAbsent
+        expr: absent(up{job="node"})
+`;
+  const ev = new PartitionEvaluator([ruleFile(ABSENT)], { evaluateFrom: 0 });
+  for (let t = 0; t <= 10 * MIN; t += MIN) assert.deepEqual(ev.advance(t), [], `ticks only, at ${t / MIN}m`);
+  // Another tenant's data lands in the partition: from then on absent() has something to say.
+  ev.ingest([{ labels: labelsFromRecord({ __name__: 'up', job: 'other', tenant: 't1' }), t: 10 * MIN + 1000, v: 1 }]);
+  const events = ev.advance(11 * MIN);
+  assert.deepEqual(events.map((e) => [e.labels.alertname, e.state, e.evalTime]), [['NodeAbsent', 'firing', 11 * MIN]]);
+});
