@@ -1,6 +1,7 @@
 /** `vigil evaluate`: runs a consumer-group worker that evaluates rules over vigil.samples (src/evaluate). */
 import { COMPAT_FLAG, stringFlag, stringsFlag, type Command, type FlagSpec, type ParsedArgs } from './command.js';
 import type { CliIO } from './io.js';
+import { intFlag, untilSignal } from './role_flags.js';
 
 const CONFIG: FlagSpec = { name: 'config', kind: 'string', valueName: 'FILE', help: 'YAML or JSON configuration file' };
 const PORT: FlagSpec = { name: 'port', kind: 'string', valueName: 'PORT', help: 'port to listen on (overrides listen.port)' };
@@ -10,12 +11,6 @@ const GROUP: FlagSpec = { name: 'group', kind: 'string', valueName: 'ID', help: 
 const TOPIC_PREFIX: FlagSpec = { name: 'topic-prefix', kind: 'string', valueName: 'PREFIX', help: 'topic names PREFIX.samples, .alerts, .rules, .state (overrides kafka.topics)' };
 const SNAPSHOT: FlagSpec = { name: 'snapshot-interval', kind: 'string', valueName: 'MS', help: 'log time between state snapshots, ms (overrides evaluation.snapshotIntervalMs)' };
 
-function intFlag(args: ParsedArgs, spec: FlagSpec): number | undefined {
-  const v = stringFlag(args, spec);
-  if (v === undefined) return undefined;
-  // Left to zod to reject, with the field's name, when not an integer.
-  return /^-?\d+$/.test(v) ? Number(v) : (v as unknown as number);
-}
 
 /** The raw configuration the flags describe (file first, flags over it); validated by the caller. */
 export async function evaluateConfigInput(args: ParsedArgs): Promise<Record<string, unknown>> {
@@ -76,17 +71,7 @@ export const evaluateCommand: Command = {
       void r.reloadRules();
     };
     process.on('SIGHUP', onHup);
-    const sig = await new Promise<string>((resolve) => {
-      const done = (s: string) => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
-        resolve(s);
-      };
-      const onInt = () => done('SIGINT');
-      const onTerm = () => done('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
-    });
+    const sig = await untilSignal();
     process.off('SIGHUP', onHup);
     io.err(`evaluate: ${sig}, shutting down\n`);
     await r.close();

@@ -1,6 +1,7 @@
 /** `vigil ingest`: runs the authenticated gateway from HTTP into Kafka (src/ingest). */
 import { stringFlag, type Command, type FlagSpec, type ParsedArgs } from './command.js';
 import type { CliIO } from './io.js';
+import { intFlag, untilSignal } from './role_flags.js';
 
 const CONFIG: FlagSpec = { name: 'config', kind: 'string', valueName: 'FILE', help: 'YAML or JSON configuration file' };
 const PORT: FlagSpec = { name: 'port', kind: 'string', valueName: 'PORT', help: 'port to listen on (overrides listen.port)' };
@@ -8,12 +9,6 @@ const BROKERS: FlagSpec = { name: 'brokers', kind: 'string', valueName: 'HOST:PO
 const MYSQL: FlagSpec = { name: 'mysql-url', kind: 'string', valueName: 'URL', help: 'mysql://user:password@host:port/database (overrides mysql.url)' };
 const PARTITIONS: FlagSpec = { name: 'partitions', kind: 'string', valueName: 'N', help: 'partitions of vigil.samples when creating it (overrides kafka.partitions)' };
 
-function intFlag(args: ParsedArgs, spec: FlagSpec): number | undefined {
-  const v = stringFlag(args, spec);
-  if (v === undefined) return undefined;
-  // Left to zod to reject, with the field's name, when not an integer.
-  return /^-?\d+$/.test(v) ? Number(v) : (v as unknown as number);
-}
 
 /** The raw configuration the flags describe (file first, flags over it); validated by the caller. */
 export async function ingestConfigInput(args: ParsedArgs): Promise<Record<string, unknown>> {
@@ -37,20 +32,6 @@ export async function ingestConfigInput(args: ParsedArgs): Promise<Record<string
   return raw;
 }
 
-/** Resolves on SIGINT or SIGTERM. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const done = (sig: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(sig);
-    };
-    const onInt = () => done('SIGINT');
-    const onTerm = () => done('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
-}
 
 /** The `ingest` command. */
 export const ingestCommand: Command = {

@@ -1,6 +1,7 @@
 /** `vigil manager`: runs an alert manager instance (src/manager): vigil.alerts in, notifications out, Alertmanager API v2. */
 import { stringFlag, type Command, type FlagSpec, type ParsedArgs } from './command.js';
 import type { CliIO } from './io.js';
+import { intFlag, untilSignal } from './role_flags.js';
 
 const CONFIG: FlagSpec = { name: 'config', kind: 'string', valueName: 'FILE', help: 'Alertmanager-format configuration file (alertmanager.yml)' };
 const BROKERS: FlagSpec = { name: 'brokers', kind: 'string', valueName: 'HOST:PORT,...', help: 'Kafka bootstrap brokers; without it alerts come only through POST /api/v2/alerts' };
@@ -14,12 +15,6 @@ const EXTERNAL: FlagSpec = { name: 'external-url', kind: 'string', valueName: 'U
 const TICK: FlagSpec = { name: 'tick', kind: 'string', valueName: 'MS', help: 'dispatcher tick, ms', default: '1000' };
 const LEASE: FlagSpec = { name: 'lease', kind: 'string', valueName: 'MS', help: 'group lease length, ms', default: '60000' };
 
-function intFlag(args: ParsedArgs, spec: FlagSpec): number | undefined {
-  const v = stringFlag(args, spec);
-  if (v === undefined) return undefined;
-  // Left to zod to reject, naming the field, when not an integer.
-  return /^-?\d+$/.test(v) ? Number(v) : (v as unknown as number);
-}
 
 /** The raw run configuration the flags describe; validated by parseManagerRunConfig. */
 export function managerConfigInput(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
@@ -67,17 +62,7 @@ export const managerCommand: Command = {
       io.err(`vigil manager: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
       return 1;
     }
-    const sig = await new Promise<string>((resolve) => {
-      const done = (s: string) => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
-        resolve(s);
-      };
-      const onInt = () => done('SIGINT');
-      const onTerm = () => done('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
-    });
+    const sig = await untilSignal();
     io.err(`manager: ${sig}, shutting down\n`);
     await running.close();
     return 0;

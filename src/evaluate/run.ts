@@ -15,6 +15,7 @@ import { createEvaluatorApi } from './http.js';
 import { evaluatorMetrics } from './metrics.js';
 import { RuleSources } from './rules_source.js';
 import { StateStore } from './state_store.js';
+import { validateConfig } from '../config/validate.js';
 
 const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
   const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
@@ -73,22 +74,10 @@ export class EvaluateConfigError extends Error {
   override name = 'EvaluateConfigError';
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
 
 /** Validates `input`; throws an EvaluateConfigError naming each bad field. */
 export function parseEvaluateConfig(input: unknown, source = 'config'): EvaluateConfig {
-  const r = EvaluateConfigSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new EvaluateConfigError(`${source}: invalid evaluate configuration:\n${lines.join('\n')}`);
-  }
-  return deepFreeze(r.data);
+  return validateConfig(EvaluateConfigSchema, input, source, 'evaluate', EvaluateConfigError);
 }
 
 /** A running evaluator. */

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { validateConfig } from '../config/validate.js';
 
 const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
   const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
@@ -73,22 +74,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
 
 /** Validates `input`; throws a ConfigError naming each bad field. */
 export function parseIngestConfig(input: unknown, source = 'config'): IngestConfig {
-  const r = IngestConfigSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new ConfigError(`${source}: invalid ingest configuration:\n${lines.join('\n')}`);
-  }
-  return deepFreeze(r.data);
+  return validateConfig(IngestConfigSchema, input, source, 'ingest', ConfigError);
 }
 
 /** Reads a YAML (or JSON) file as raw config input. */

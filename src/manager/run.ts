@@ -24,6 +24,7 @@ import type { RetryOptions } from './pipeline/retry.js';
 import { integrationsFor } from './receivers/index.js';
 import { NotifyTemplates } from './templates.js';
 import { maskConfigSecrets } from './config_mask.js';
+import { validateConfig } from '../config/validate.js';
 
 const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
   const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
@@ -70,22 +71,10 @@ export class ManagerRunConfigError extends Error {
   override name = 'ManagerRunConfigError';
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    for (const v of Object.values(o)) deepFreeze(v);
-    Object.freeze(o);
-  }
-  return o;
-}
 
 /** Validates `input`; throws a ManagerRunConfigError naming each bad field. */
 export function parseManagerRunConfig(input: unknown, source = 'flags'): ManagerRunConfig {
-  const r = ManagerRunConfigSchema.safeParse(input);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new ManagerRunConfigError(`${source}: invalid manager configuration:\n${lines.join('\n')}`);
-  }
-  return deepFreeze(r.data);
+  return validateConfig(ManagerRunConfigSchema, input, source, 'manager', ManagerRunConfigError);
 }
 
 /** Extras for tests. */
