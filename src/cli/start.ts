@@ -46,9 +46,10 @@ export const startCommand: Command = {
         io.err(`vigil start: ${(e as Error).message}\n`);
         return 1;
       }
-      io.out(`\nVigil is running. Open ${stack.pageUrl}/ (firing and pending alerts, rules)\n`);
+      io.out(`\nVigil is running. Open ${stack.pageUrl}/ (firing and pending alerts, rules, notifications received)\n`);
       io.out(`  ingest      ${stack.ingestUrl}/api/v1/write  (remote_write, Bearer token per tenant)\n`);
       stack.evaluatorUrls.forEach((u, i) => io.out(`  evaluator ${i + 1} ${u}/api/v1/alerts  ${u}/api/v1/query\n`));
+      io.out(`  manager     ${stack.managerUrl}/api/v2/alerts  (amtool --alertmanager.url=${stack.managerUrl})\n`);
       io.out(`  kafka       ${stack.brokers}  topics ${stack.topics.samples}, ${stack.topics.alerts}\n  logs        .vigil/logs/\nCtrl-C stops everything.\n\n`);
       if (!abort.signal.aborted) await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
       io.out('vigil start: stopping…\n');

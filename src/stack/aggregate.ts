@@ -6,6 +6,7 @@
 import { createHttpServer, jsonResponse, textResponse, type Handler } from '../http/server.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { InboxNotification } from './inbox.js';
 import { renderStackPage, type PageLinks } from './page.js';
 
 /** An alert as the Prometheus API reports it. */
@@ -77,6 +78,8 @@ export interface AggregateOptions {
   /** Base URLs of the evaluators. */
   readonly evaluators: () => readonly string[];
   readonly links: PageLinks;
+  /** The latest notifications of the stack's inbox. */
+  readonly inbox?: () => readonly InboxNotification[];
   readonly now?: () => number;
 }
 
@@ -90,7 +93,7 @@ export function aggregateHandler(o: AggregateOptions): Handler {
     try {
       switch (req.path) {
         case '/':
-          return textResponse(200, renderStackPage(await alerts(), await groups(), o.links, (o.now ?? Date.now)()), 'text/html; charset=utf-8');
+          return textResponse(200, renderStackPage(await alerts(), await groups(), o.links, (o.now ?? Date.now)(), o.inbox?.() ?? []), 'text/html; charset=utf-8');
         case '/api/v1/alerts':
           return jsonResponse(200, { status: 'success', data: { alerts: await alerts() } });
         case '/api/v1/rules':

@@ -15,8 +15,10 @@ export interface ChildSpec {
   readonly name: string;
   /** `ingest`, `evaluate`, later `manager`. */
   readonly role: string;
-  /** Written as JSON (YAML's subset) and passed by --config. */
+  /** Written as JSON (YAML's subset) and passed by --config; unused when `args` is given. */
   readonly config: unknown;
+  /** The role's own arguments instead of `--config FILE` (the manager takes flags). */
+  readonly args?: readonly string[];
   /** The role's base URL; `/-/healthy` is polled there until it answers. */
   readonly url: string;
 }
@@ -51,12 +53,16 @@ function installExitHook(): void {
 export async function startChild(spec: ChildSpec, dirs: { logs: string; configs: string }, timeoutMs = 60_000): Promise<RunningChild> {
   mkdirSync(dirs.logs, { recursive: true });
   mkdirSync(dirs.configs, { recursive: true });
-  const configFile = join(dirs.configs, `${spec.name}.json`);
-  writeFileSync(configFile, `${JSON.stringify(spec.config, null, 2)}\n`);
+  let roleArgs = spec.args;
+  if (roleArgs === undefined) {
+    const configFile = join(dirs.configs, `${spec.name}.json`);
+    writeFileSync(configFile, `${JSON.stringify(spec.config, null, 2)}\n`);
+    roleArgs = ['--config', configFile];
+  }
   const logFile = join(dirs.logs, `${spec.name}.log`);
   const out = openSync(logFile, 'w');
   installExitHook();
-  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'vigil.js'), spec.role, '--config', configFile], {
+  const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'vigil.js'), spec.role, ...roleArgs], {
     detached: true,
     stdio: ['ignore', out, out],
     cwd: projectRoot(),

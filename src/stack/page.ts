@@ -1,11 +1,14 @@
 /** The status page of `vigil start`: firing and pending alerts of every evaluator, and rule health. */
 import { escapeHtml } from '../dev/page.js';
 import type { ApiAlertJson, ApiGroupJson } from './aggregate.js';
+import type { InboxNotification } from './inbox.js';
 
 /** Where the page points. */
 export interface PageLinks {
   readonly ingest: string;
   readonly evaluators: readonly string[];
+  /** The alert manager's base URL, when one runs. */
+  readonly manager?: string;
   readonly machines: number;
   readonly tenants: readonly string[];
 }
@@ -24,8 +27,18 @@ function card(a: ApiAlertJson, now: number): string {
 ${a.annotations.summary ? `<div>${escapeHtml(a.annotations.summary)}</div>` : ''}</li>`;
 }
 
-/** The page's HTML. */
-export function renderStackPage(alerts: readonly ApiAlertJson[], groups: readonly ApiGroupJson[], links: PageLinks, now: number): string {
+const INBOX_SHOWN = 20;
+
+function inboxRows(ns: readonly InboxNotification[], now: number): string {
+  if (ns.length === 0) return '<p class="none">nothing yet (the manager waits group_wait before the first notification)</p>';
+  const rows = [...ns].reverse().slice(0, INBOX_SHOWN).map((n) => `<tr class="${escapeHtml(n.status)}"><td>${escapeHtml(n.via)}: ${escapeHtml(n.receiver)}</td><td>${escapeHtml(n.status)}</td>
+<td class="labels">${Object.entries(n.groupLabels).map(([k, v]) => `<code>${escapeHtml(k)}=${escapeHtml(v)}</code>`).join(' ')}</td><td>${n.alerts}</td>
+<td>${escapeHtml(new Date(n.at).toISOString().slice(11, 19))} (${ago(new Date(n.at).toISOString(), now)} ago)</td></tr>`);
+  return `<table><tr><th>receiver</th><th>status</th><th>group</th><th>alerts</th><th>time</th></tr>\n${rows.join('\n')}</table>`;
+}
+
+/** The page's HTML; `inbox` holds the notifications received so far, oldest first. */
+export function renderStackPage(alerts: readonly ApiAlertJson[], groups: readonly ApiGroupJson[], links: PageLinks, now: number, inbox: readonly InboxNotification[] = []): string {
   const by = (s: string) => alerts.filter((a) => a.state === s).sort((a, b) => (a.activeAt ?? '').localeCompare(b.activeAt ?? ''));
   const firing = by('firing');
   const pending = by('pending');
@@ -45,15 +58,19 @@ h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.4em}
 ul{padding:0;list-style:none}li{margin:.4em 0;padding:.5em .7em;border-radius:6px;background:#f4f4f4}
 li.firing{border-left:5px solid #c62828}li.pending{border-left:5px solid #ef8f00}
 .since{color:#555;margin-left:.5em}.labels code{background:#e6e6e6;padding:0 .3em;border-radius:3px;font-size:.85em;word-break:break-all}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25em .5em;border-bottom:1px solid #e3e3e3;vertical-align:top}
+tr.firing td:first-child{border-left:5px solid #c62828}tr.resolved td:first-child{border-left:5px solid #2e7d32}
 .none{color:#777}small{color:#666}.h-err{color:#c62828}summary{cursor:pointer;padding:.3em 0}
 </style></head><body>
 <h1>Vigil</h1>
 <p>${links.machines} simulated machines of tenants ${links.tenants.map(escapeHtml).join(', ')} · ingest <code>${escapeHtml(links.ingest)}</code> ·
-${evs} · <a href="/api/v1/alerts">merged alerts API</a> · <a href="/api/v1/rules">merged rules API</a></p>
+${evs}${links.manager ? ` · <a href="${escapeHtml(links.manager)}/api/v2/alerts">alert manager</a>` : ''} · <a href="/api/v1/alerts">merged alerts API</a> · <a href="/api/v1/rules">merged rules API</a></p>
 <h2>Firing (${firing.length})</h2>
 ${list(firing)}
 <h2>Pending (${pending.length})</h2>
 ${list(pending)}
+<h2>Inbox (${inbox.length})</h2>
+${inboxRows(inbox, now)}
 <h2>Rule groups</h2>
 ${rules}
 </body></html>

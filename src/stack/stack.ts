@@ -6,7 +6,9 @@
  * the log, and a tick of the wall clock ahead of the backfill would make them skip straight
  * to now; once the history is in, the live ingest (ticking every second) takes over.
  */
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify as yamlStringify } from 'yaml';
 import type { Server } from 'node:http';
 import type { Kafka } from 'kafkajs';
 import type { AlertEvent } from '../evaluate/event.js';
@@ -26,6 +28,7 @@ import { SCRAPE_INTERVAL_MS } from '../dev/fleet.js';
 import { tailAlerts, type AlertsTail } from './alerts_tail.js';
 import { serveAggregate } from './aggregate.js';
 import { startChild, type ChildSpec, type RunningChild } from './children.js';
+import { formatNotification, startInbox, type Inbox, type InboxNotification } from './inbox.js';
 
 /** How the stack runs. */
 export interface StackOptions {
@@ -53,6 +56,8 @@ export interface StackOptions {
   readonly out?: (line: string) => void;
   /** Every alert event read back from the alerts topic. */
   readonly onEvent?: (e: AlertEvent) => void;
+  /** Every notification the alert manager delivered to the stack's inbox. */
+  readonly onNotify?: (n: InboxNotification) => void;
 }
 
 /** A running stack. */
@@ -60,6 +65,10 @@ export interface RunningStack {
   readonly pageUrl: string;
   readonly ingestUrl: string;
   readonly evaluatorUrls: readonly string[];
+  /** The alert manager (Alertmanager API v2; amtool --alertmanager.url works). */
+  readonly managerUrl: string;
+  /** Where the manager's notifications arrive. */
+  readonly inbox: Inbox;
   readonly brokers: string;
   readonly topics: TopicNames;
   readonly tenants: readonly PushTenant[];
@@ -142,6 +151,12 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
 
     const topics = { samples: names.samples, alerts: names.alerts, rules: names.rules, state: names.state };
     const kafkaCfg = { brokers, topics, createTopics: false };
+    const inbox = await startInbox((n) => {
+      o.onNotify?.(n);
+      out(formatNotification(n));
+    }, out);
+    cleanups.push(() => inbox.stop());
+    out(`inbox: webhook ${inbox.webhookUrl}${inbox.smarthost ? `, smtp ${inbox.smarthost}` : ' (no smtp: webhook only)'}`);
     const children: RunningChild[] = [];
     cleanups.push(async () => {
       // Ingest first so nothing new arrives, then the evaluators (their final snapshots).
@@ -165,8 +180,20 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
       children.push(await startChild(spec, dirs));
       out(`evaluate: ${spec.url} (log ${join(dirs.logs, spec.name + '.log')})`);
     }
-    // The issue C alert manager joins here as one more child, e.g.
-    // { name: 'manager-1', role: 'manager', config: { kafka: kafkaCfg, mysql: { url: mysqlUrl } }, url }.
+    mkdirSync(dirs.configs, { recursive: true });
+    const amFile = join(dirs.configs, 'alertmanager.yml');
+    writeFileSync(amFile, inboxAlertmanagerConfig(inbox));
+    const managerPort = await freePort();
+    const managerSpec: ChildSpec = {
+      name: 'manager-1', role: 'manager', url: `http://127.0.0.1:${managerPort}`, config: null,
+      args: [
+        '--config', amFile, '--mysql-url', mysqlUrl, '--brokers', brokers, '--topic', names.alerts,
+        '--group', `${prefix}-manager`, '--listen-host', '127.0.0.1', '--port', String(managerPort),
+        '--instance', 'stack-1', '--external-url', `http://127.0.0.1:${managerPort}`, '--tick', '500',
+      ],
+    };
+    children.push(await startChild(managerSpec, dirs));
+    out(`manager: ${managerSpec.url} (Alertmanager API v2; config ${amFile}, log ${join(dirs.logs, 'manager-1.log')})`);
 
     const backfillMs = o.backfillMs ?? 45 * 60_000;
     const from = liveStart - (liveStart % SCRAPE_INTERVAL_MS) - Math.ceil(backfillMs / SCRAPE_INTERVAL_MS) * SCRAPE_INTERVAL_MS;
@@ -223,13 +250,16 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
     const evaluatorUrls = evaluatorSpecs.map((s) => s.url);
     const page = await serveAggregate({
       evaluators: () => evaluatorUrls,
-      links: { ingest: ingestSpec.url, evaluators: evaluatorUrls, machines, tenants: tenants.map((t) => t.id) },
+      links: { ingest: ingestSpec.url, evaluators: evaluatorUrls, manager: managerSpec.url, machines, tenants: tenants.map((t) => t.id) },
+      inbox: () => inbox.notifications,
     }, o.pagePort ?? 9090);
     cleanups.push(() => closeServer(page.server));
     return {
       pageUrl: page.url,
       ingestUrl: ingestSpec.url,
       evaluatorUrls,
+      managerUrl: managerSpec.url,
+      inbox,
       brokers,
       topics: names,
       tenants,
@@ -242,6 +272,18 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
     await cleanup();
     throw e;
   }
+}
+
+/** The demo's Alertmanager configuration: every alert, grouped per rule and tenant, to the inbox. */
+export function inboxAlertmanagerConfig(inbox: Pick<Inbox, 'webhookUrl' | 'smarthost'>): string {
+  const receiver: Record<string, unknown> = { name: 'inbox', webhook_configs: [{ url: inbox.webhookUrl, send_resolved: true }] };
+  if (inbox.smarthost !== null) receiver.email_configs = [{ to: 'oncall@vigil.local', send_resolved: true }];
+  const config = {
+    ...(inbox.smarthost !== null ? { global: { smtp_smarthost: inbox.smarthost, smtp_from: 'vigil@vigil.local', smtp_require_tls: false } } : {}),
+    route: { receiver: 'inbox', group_by: ['alertname', 'tenant'], group_wait: '10s', group_interval: '1m', repeat_interval: '4h' },
+    receivers: [receiver],
+  };
+  return `# Written by vigil start: the demo's alerts go to the stack's own inbox.\n${yamlStringify(config)}`;
 }
 
 function closeServer(s: Server): Promise<void> {

@@ -9,6 +9,19 @@ import { anyAlive } from '../../src/stack/children.js';
 import { mergeRuleGroups, type ApiGroupJson } from '../../src/stack/aggregate.js';
 import { startStack } from '../../src/stack/stack.js';
 import { Machine } from '../../src/dev/fleet.js';
+import { fromEmailSubject, fromWebhookPayload, formatNotification } from '../../src/stack/inbox.js';
+
+test('inbox reads webhook v4 payloads and default e-mail subjects, and prints one line each', () => {
+  const payload = JSON.stringify({ receiver: 'inbox', status: 'firing', groupLabels: { alertname: 'NodeDown', tenant: 'acme' }, alerts: [{}, {}, {}], version: '4' });
+  const n = fromWebhookPayload(payload, 0);
+  assert.deepEqual({ receiver: n.receiver, status: n.status, alerts: n.alerts }, { receiver: 'inbox', status: 'firing', alerts: 3 });
+  assert.equal(formatNotification(n), 'NOTIFY webhook [firing] NodeDown tenant=acme (3 alerts)');
+  assert.throws(() => fromWebhookPayload('{"status":"firing","alerts":[]}', 0), /no "receiver"/);
+  const m = fromEmailSubject('[FIRING:2] NodeDown acme (job=node)', 'oncall@x', 0);
+  assert.equal(m.status, 'firing');
+  assert.equal(m.alerts, 2);
+  assert.equal(formatNotification(m), 'NOTIFY email [firing] NodeDown acme (2 alerts)');
+});
 
 test('mergeRuleGroups joins the same rule across evaluators and keeps the highest state', () => {
   const g = (state: string, alerts: number): ApiGroupJson => ({
@@ -21,7 +34,7 @@ test('mergeRuleGroups joins the same rule across evaluators and keeps the highes
   assert.equal(merged[0]!.rules[0]!.alerts!.length, 3);
 });
 
-test('vigil start runs ingest and two evaluators, alerts fire, and stop leaves no process', { timeout: 120_000 }, async () => {
+test('vigil start runs ingest, two evaluators and a manager; alerts fire, notifications reach the inbox, and stop leaves no process', { timeout: 150_000 }, async () => {
   const brokers = await sharedKafka();
   const home = mkdtempSync(join(tmpdir(), 'vigil-stack-'));
   const prefix = `stacktest${process.pid}`;
@@ -52,7 +65,24 @@ test('vigil start runs ingest and two evaluators, alerts fire, and stop leaves n
     for (const u of stack.evaluatorUrls) assert.equal((await fetch(`${u}/api/v1/rules`)).status, 200);
     const ready = await fetch(`${stack.ingestUrl}/-/ready`);
     assert.equal(ready.status, 200);
-    assert.equal(stack.pids.length, 3);
+    assert.equal(stack.pids.length, 4, 'two evaluators, the manager and the ingest');
+
+    // The manager consumes the alerts topic and, after group_wait (10s), notifies the inbox.
+    const note = await stack.inbox.waitFor((n) => n.via === 'webhook' && n.groupLabels.alertname === 'NodeDown' && n.status === 'firing', 45_000);
+    assert.equal(note.receiver, 'inbox');
+    assert.equal(note.groupLabels.tenant, fired.tenant, 'grouped by tenant');
+    assert.ok(note.alerts >= 1);
+    assert.ok(lines.some((l) => l.startsWith(`NOTIFY webhook [firing] NodeDown tenant=${fired.tenant}`)), 'the notification is printed');
+    // smtp-server is a devDependency, so under test the e-mail path must work too.
+    assert.notEqual(stack.inbox.smarthost, null, 'the inbox runs an SMTP server');
+    {
+      await stack.inbox.waitFor((n) => n.via === 'email' && n.status === 'firing' && n.groupLabels.group!.startsWith('NodeDown'), 15_000);
+    }
+    const amAlerts = (await (await fetch(`${stack.managerUrl}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string> }>;
+    assert.ok(amAlerts.some((a) => a.labels.alertname === 'NodeDown'), 'the manager API lists NodeDown');
+    const html2 = await (await fetch(`${stack.pageUrl}/`)).text();
+    assert.match(html2, /<h2>Inbox \([1-9]\d*\)<\/h2>/);
+    assert.match(html2, /<code>alertname=NodeDown<\/code>/);
     assert.ok(existsSync(join(home, 'logs', 'ingest.log')));
 
     await stack.stop();
