@@ -1,9 +1,8 @@
 /** `vigil evaluate`: runs a consumer-group worker that evaluates rules over vigil.samples (src/evaluate). */
 import { COMPAT_FLAG, stringFlag, stringsFlag, type Command, type FlagSpec, type ParsedArgs } from './command.js';
 import type { CliIO } from './io.js';
-import { intFlag, untilSignal } from './role_flags.js';
+import { CONFIG_FLAG as CONFIG, intFlag, rawRoleConfig, untilSignal } from './role_flags.js';
 
-const CONFIG: FlagSpec = { name: 'config', kind: 'string', valueName: 'FILE', help: 'YAML or JSON configuration file' };
 const PORT: FlagSpec = { name: 'port', kind: 'string', valueName: 'PORT', help: 'port to listen on (overrides listen.port)' };
 const BROKERS: FlagSpec = { name: 'brokers', kind: 'string', valueName: 'HOST:PORT,...', help: 'Kafka bootstrap brokers (overrides kafka.brokers)' };
 const RULES: FlagSpec = { name: 'rules', kind: 'strings', valueName: 'DIR|GLOB', help: 'rule files: a directory or a glob (repeatable; adds to rules)' };
@@ -11,18 +10,9 @@ const GROUP: FlagSpec = { name: 'group', kind: 'string', valueName: 'ID', help: 
 const TOPIC_PREFIX: FlagSpec = { name: 'topic-prefix', kind: 'string', valueName: 'PREFIX', help: 'topic names PREFIX.samples, .alerts, .rules, .state (overrides kafka.topics)' };
 const SNAPSHOT: FlagSpec = { name: 'snapshot-interval', kind: 'string', valueName: 'MS', help: 'log time between state snapshots, ms (overrides evaluation.snapshotIntervalMs)' };
 
-
 /** The raw configuration the flags describe (file first, flags over it); validated by the caller. */
 export async function evaluateConfigInput(args: ParsedArgs): Promise<Record<string, unknown>> {
-  const { readConfigFile } = await import('../ingest/config.js');
-  const file = stringFlag(args, CONFIG);
-  const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
-  const section = (name: string): Record<string, unknown> => {
-    const s = raw[name];
-    const copy = s && typeof s === 'object' && !Array.isArray(s) ? { ...(s as Record<string, unknown>) } : {};
-    raw[name] = copy;
-    return copy;
-  };
+  const { raw, section } = await rawRoleConfig(args);
   const port = intFlag(args, PORT);
   if (port !== undefined) section('listen').port = port;
   const brokers = stringFlag(args, BROKERS);

@@ -1,26 +1,16 @@
 /** `vigil ingest`: runs the authenticated gateway from HTTP into Kafka (src/ingest). */
 import { stringFlag, type Command, type FlagSpec, type ParsedArgs } from './command.js';
 import type { CliIO } from './io.js';
-import { intFlag, untilSignal } from './role_flags.js';
+import { CONFIG_FLAG as CONFIG, intFlag, rawRoleConfig, untilSignal } from './role_flags.js';
 
-const CONFIG: FlagSpec = { name: 'config', kind: 'string', valueName: 'FILE', help: 'YAML or JSON configuration file' };
 const PORT: FlagSpec = { name: 'port', kind: 'string', valueName: 'PORT', help: 'port to listen on (overrides listen.port)' };
 const BROKERS: FlagSpec = { name: 'brokers', kind: 'string', valueName: 'HOST:PORT,...', help: 'Kafka bootstrap brokers (overrides kafka.brokers)' };
 const MYSQL: FlagSpec = { name: 'mysql-url', kind: 'string', valueName: 'URL', help: 'mysql://user:password@host:port/database (overrides mysql.url)' };
 const PARTITIONS: FlagSpec = { name: 'partitions', kind: 'string', valueName: 'N', help: 'partitions of vigil.samples when creating it (overrides kafka.partitions)' };
 
-
 /** The raw configuration the flags describe (file first, flags over it); validated by the caller. */
 export async function ingestConfigInput(args: ParsedArgs): Promise<Record<string, unknown>> {
-  const { readConfigFile } = await import('../ingest/config.js');
-  const file = stringFlag(args, CONFIG);
-  const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
-  const section = (name: string): Record<string, unknown> => {
-    const s = raw[name];
-    const copy = s && typeof s === 'object' && !Array.isArray(s) ? { ...(s as Record<string, unknown>) } : {};
-    raw[name] = copy;
-    return copy;
-  };
+  const { raw, section } = await rawRoleConfig(args);
   const port = intFlag(args, PORT);
   if (port !== undefined) section('listen').port = port;
   const brokers = stringFlag(args, BROKERS);
