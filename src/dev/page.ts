@@ -2,6 +2,7 @@
 import { labelsToRecord } from '../promql/labels.js';
 import type { Alert } from '../rules/alerting.js';
 import type { PartitionEvaluator } from '../evaluate/partition.js';
+import { pageHead } from '../http/page.js';
 
 /** What the page shows besides the evaluator's state. */
 export interface PageInfo {
@@ -49,20 +50,7 @@ export function renderPage(ev: PartitionEvaluator, info: PageInfo): string {
     const rules = g.rules.map((r) => `<li class="h-${r.health}">${escapeHtml(r.name)} <small>${r.health}${r.lastError ? ': ' + escapeHtml(r.lastError.message) : ''}</small></li>`).join('');
     return `<details><summary class="h-${g.health()}">${escapeHtml(g.name)} <small>${g.health()} · every ${g.interval / 1000}s · ${escapeHtml(g.file)}</small></summary><ul>${rules}</ul></details>`;
   }).join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="${info.refreshSeconds}">
-<title>Vigil dev — ${firing.length} firing</title>
-<style>
-body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:60em;padding:0 .8em;color:#222}
-h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.4em}
-ul{padding:0;list-style:none}li{margin:.4em 0;padding:.5em .7em;border-radius:6px;background:#f4f4f4}
-li.firing{border-left:5px solid #c62828}li.pending{border-left:5px solid #ef8f00}
-.since{color:#555;margin-left:.5em}.labels code{background:#e6e6e6;padding:0 .3em;border-radius:3px;font-size:.85em;word-break:break-all}
-.desc{color:#555;font-size:.9em}.none{color:#777}small{color:#666}
-.h-err{color:#c62828}.h-ok::marker{color:#2e7d32}summary{cursor:pointer;padding:.3em 0}
-</style></head><body>
+  return `${pageHead(`Vigil dev — ${firing.length} firing`, info.refreshSeconds)}
 <h1>Vigil dev</h1>
 <p>Simulated time ${escapeHtml(utc(info.simTime))} · ${info.machines} machines · ${info.speed}× real time ·
 <a href="/api/v1/alerts">alerts API</a> · <a href="/api/v1/rules">rules API</a> · <a href="/metrics">metrics</a></p>

@@ -2,6 +2,7 @@
 import { escapeHtml } from '../dev/page.js';
 import type { ApiAlertJson, ApiGroupJson } from './aggregate.js';
 import type { InboxNotification } from './inbox.js';
+import { pageHead } from '../http/page.js';
 
 /** Where the page points. */
 export interface PageLinks {
@@ -47,21 +48,7 @@ export function renderStackPage(alerts: readonly ApiAlertJson[], groups: readonl
     g.rules.map((r) => `<li class="h-${escapeHtml(r.health)}">${escapeHtml(r.name)} <small>${escapeHtml(r.health)}${r.state ? ' · ' + escapeHtml(r.state) : ''}${r.lastError ? ': ' + escapeHtml(r.lastError) : ''}</small></li>`).join('')
   }</ul></details>`).join('\n');
   const evs = links.evaluators.map((u, i) => `<a href="${escapeHtml(u)}/api/v1/alerts">evaluator ${i + 1}</a>`).join(' · ');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="5">
-<title>Vigil — ${firing.length} firing</title>
-<style>
-body{font:15px/1.4 system-ui,sans-serif;margin:0 auto;max-width:60em;padding:0 .8em;color:#222}
-h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.4em}
-ul{padding:0;list-style:none}li{margin:.4em 0;padding:.5em .7em;border-radius:6px;background:#f4f4f4}
-li.firing{border-left:5px solid #c62828}li.pending{border-left:5px solid #ef8f00}
-.since{color:#555;margin-left:.5em}.labels code{background:#e6e6e6;padding:0 .3em;border-radius:3px;font-size:.85em;word-break:break-all}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25em .5em;border-bottom:1px solid #e3e3e3;vertical-align:top}
-tr.firing td:first-child{border-left:5px solid #c62828}tr.resolved td:first-child{border-left:5px solid #2e7d32}
-.none{color:#777}small{color:#666}.h-err{color:#c62828}summary{cursor:pointer;padding:.3em 0}
-</style></head><body>
+  return `${pageHead(`Vigil — ${firing.length} firing`, 5)}
 <h1>Vigil</h1>
 <p>${links.machines} simulated machines of tenants ${links.tenants.map(escapeHtml).join(', ')} · ingest <code>${escapeHtml(links.ingest)}</code> ·
 ${evs}${links.manager ? ` · <a href="${escapeHtml(links.manager)}/api/v2/alerts">alert manager</a>` : ''} · <a href="/api/v1/alerts">merged alerts API</a> · <a href="/api/v1/rules">merged rules API</a></p>
