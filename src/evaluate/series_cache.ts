@@ -1,10 +1,10 @@
 /**
  * The series of a partition's records, by their label pairs: a decoded record names
- * each series by indices into its own string table, so a series seen in earlier records
- * is found again from the pairs' strings (each hashed once per record, since a record's
- * series share its string objects) without building a key string per series. The entry
- * keeps the series' Labels and its window ref, so a sample costs no lookup at all. The
- * table is open addressing over typed arrays: a lookup touches a slot and the pair ids
+ * each series by indices into its own pair table, which is mapped to global pair ids
+ * lazily, once per pair per record (a target's pairs are shared by all its series), so
+ * a series costs an array read per label, with no string hashed or compared and no key
+ * string built. The entry keeps the series' Labels and its window ref, so a sample
+ * costs no lookup at all. The table is open addressing over typed arrays: a lookup touches a slot and the pair ids
  * of its candidate, where a Map of objects would chase several pointers per series.
  */
 import type { SeriesView } from '../kafka/samples_codec.js';
@@ -25,10 +25,11 @@ export class SeriesCache {
   /** Open addressing: entry index + 1, 0 for empty. */
   private table = new Int32Array(2048);
   private scratch = new Int32Array(64);
-  /** The previous series' pairs by position: neighbours share their target's labels. */
-  private lastNames: string[] = [];
-  private lastValues: string[] = [];
-  private lastIds = new Int32Array(64);
+  /** The entry last returned: a scrape's series come in the order of the previous scrape. */
+  private last = -1;
+  /** Global pair id by the current batch's pair index, -1 until first met in the batch. */
+  private batchPairs = new Int32Array(1024);
+  private batch = -1;
 
   constructor(private readonly maxSeries = 2_000_000) {}
 
@@ -41,47 +42,34 @@ export class SeriesCache {
   lookup(s: SeriesView): CachedSeries {
     const n = s.labelCount;
     if (this.scratch.length < n) this.scratch = new Int32Array(n * 2);
-    if (this.lastIds.length < n) this.lastIds = new Int32Array(n * 2);
+    if (s.batch !== this.batch) this.startBatch(s);
     const ids = this.scratch;
-    const lastNames = this.lastNames;
-    const lastValues = this.lastValues;
-    const lastIds = this.lastIds;
+    const batchPairs = this.batchPairs;
     let h = 0x811c9dc5 ^ n;
     for (let i = 0; i < n; i++) {
-      const name = s.labelName(i);
-      const value = s.labelValue(i);
-      let id: number;
-      if (lastNames[i] === name && lastValues[i] === value) id = lastIds[i]!;
-      else {
-        id = this.pairId(name, value);
-        lastNames[i] = name;
-        lastValues[i] = value;
-        lastIds[i] = id;
-      }
+      const p = s.pair(i);
+      let id = batchPairs[p]!;
+      if (id < 0) id = batchPairs[p] = this.pairId(s.labelName(i), s.labelValue(i));
       ids[i] = id;
       h = Math.imul(h ^ id, 0x01000193);
       h ^= h >>> 15;
     }
+    // Entries are numbered in order of first sight, so the next series is most often the
+    // next entry: checking it first touches memory next to the last hit, not a random slot.
+    const guess = this.last + 1;
+    if (guess < this.entries.length && this.hashes[guess] === h && this.sameIds(guess, n)) {
+      this.last = guess;
+      return this.entries[guess]!;
+    }
     const table = this.table;
     const mask = table.length - 1;
-    const arena = this.arena;
-    const starts = this.starts;
     let at = h & mask;
     for (;;) {
       const e = table[at]! - 1;
       if (e < 0) break;
-      if (this.hashes[e] === h) {
-        const from = starts[e]!;
-        if (starts[e + 1]! - from === n) {
-          let same = true;
-          for (let i = 0; i < n; i++) {
-            if (arena[from + i] !== ids[i]) {
-              same = false;
-              break;
-            }
-          }
-          if (same) return this.entries[e]!;
-        }
+      if (this.hashes[e] === h && this.sameIds(e, n)) {
+        this.last = e;
+        return this.entries[e]!;
       }
       at = (at + 1) & mask;
     }
@@ -90,6 +78,22 @@ export class SeriesCache {
       return this.lookup(s);
     }
     return this.add(s, h, n, at);
+  }
+
+  /** Whether entry `e` has the `n` pair ids in scratch. */
+  private sameIds(e: number, n: number): boolean {
+    const from = this.starts[e]!;
+    if (this.starts[e + 1]! - from !== n) return false;
+    const arena = this.arena;
+    const ids = this.scratch;
+    for (let i = 0; i < n; i++) if (arena[from + i] !== ids[i]) return false;
+    return true;
+  }
+
+  private startBatch(s: SeriesView): void {
+    this.batch = s.batch;
+    if (this.batchPairs.length < s.pairCount) this.batchPairs = new Int32Array(s.pairCount * 2);
+    this.batchPairs.fill(-1, 0, s.pairCount);
   }
 
   private add(s: SeriesView, h: number, n: number, at: number): CachedSeries {
@@ -105,6 +109,7 @@ export class SeriesCache {
     this.hashes[e] = h;
     const entry: CachedSeries = { labels: s.labels(), ref: -1 };
     this.entries.push(entry);
+    this.last = e;
     this.table[at] = e + 1;
     if (this.entries.length * 2 > this.table.length) this.rehash(this.table.length * 2);
     return entry;
@@ -141,9 +146,10 @@ export class SeriesCache {
     this.nextPair = 0;
     this.entries = [];
     this.starts[0] = 0;
+    this.last = -1;
     this.table = new Int32Array(2048);
-    this.lastNames = [];
-    this.lastValues = [];
+    // The batch's mapped pairs name ids of the cleared table.
+    this.batch = -1;
   }
 }
 

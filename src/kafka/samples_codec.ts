@@ -81,7 +81,13 @@ export type DecodeResult = SamplesSummary | TickRecord | CodecError;
 export interface SeriesView {
   /** The series' ordinal in the batch. */
   readonly index: number;
+  /** Identifies the decoded batch, unique per process: pair indices are only comparable within one. */
+  readonly batch: number;
+  /** Size of the batch's pair table. */
+  readonly pairCount: number;
   readonly labelCount: number;
+  /** Index of label `i`'s pair in the batch's pair table: series sharing a pair share its index. */
+  pair(i: number): number;
   /** Name of label `i` (sorted by name). */
   labelName(i: number): string;
   /** Value of label `i`. */
@@ -321,6 +327,7 @@ export class SamplesDecoder {
   private vs: Float64Array = new Float64Array(1024);
   private stale: Uint8Array = new Uint8Array(1024);
   private readonly cursor = new Cursor();
+  private readonly tables = new StringTables();
 
   /** Decodes one record; sample batches go to `visitor` after the whole record checks out. */
   decode(record: Uint8Array, visitor?: SampleVisitor): DecodeResult {
@@ -353,7 +360,8 @@ export class SamplesDecoder {
     }
   }
 
-  private uvarint(what: string): number {
+  /** `what` (with ` index` when >= 0, then `suffix`) names the field in a fault only: no string is built per call. */
+  private uvarint(what: string, index = -1, suffix = ''): number {
     const buf = this.buf;
     let p = this.pos;
     // Fast path: one or two bytes, the common case for counts, indices and deltas.
@@ -372,17 +380,17 @@ export class SamplesDecoder {
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {
-      if (p >= this.end) throw new Fault(`truncated varint (${what})`, start);
+      if (p >= this.end) throw new Fault(`truncated varint (${describe(what, index, suffix)})`, start);
       const b = buf[p++]!;
       result += (b & 0x7f) * mul;
       if (b < 0x80) {
-        if (result > MAX_VARINT) throw new Fault(`varint ${what} exceeds 2^53`, start);
+        if (result > MAX_VARINT) throw new Fault(`varint ${describe(what, index, suffix)} exceeds 2^53`, start);
         this.pos = p;
         return result;
       }
       mul *= 128;
     }
-    throw new Fault(`varint ${what} longer than 8 bytes`, start);
+    throw new Fault(`varint ${describe(what, index, suffix)} longer than 8 bytes`, start);
   }
 
   private time(t: number, what: string): number {
@@ -391,23 +399,23 @@ export class SamplesDecoder {
   }
 
   /** A count of items each at least `minBytes` long, bounded by the bytes left. */
-  private count(what: string, minBytes: number): number {
+  private count(what: string, minBytes: number, index = -1): number {
     const at = this.pos;
-    const n = this.uvarint(what);
-    if (n * minBytes > this.end - this.pos) throw new Fault(`${what} ${n} cannot fit in the ${this.end - this.pos} bytes left`, at);
+    const n = this.uvarint(what, index);
+    if (n * minBytes > this.end - this.pos) throw new Fault(`${describe(what, index, '')} ${n} cannot fit in the ${this.end - this.pos} bytes left`, at);
     return n;
   }
 
-  private string(what: string): string {
+  private string(what: string, index = -1): string {
     const at = this.pos;
-    const len = this.uvarint(`${what} length`);
-    if (len > this.end - this.pos) throw new Fault(`${what} of ${len} bytes runs past the end of the record`, at);
+    const len = this.uvarint(what, index, ' length');
+    if (len > this.end - this.pos) throw new Fault(`${describe(what, index, '')} of ${len} bytes runs past the end of the record`, at);
     const start = this.pos;
     this.pos += len;
     try {
       return utf8.decode(this.buf.subarray(start, start + len));
     } catch {
-      throw new Fault(`${what} is not valid UTF-8`, start);
+      throw new Fault(`${describe(what, index, '')} is not valid UTF-8`, start);
     }
   }
 
@@ -415,18 +423,52 @@ export class SamplesDecoder {
     if (this.pos !== this.end) throw new Fault(`${this.end - this.pos} bytes of trailing garbage after the record`, this.pos);
   }
 
+  private readStrings(nStrings: number): string[] {
+    const from = this.pos;
+    const strings = new Array<string>(nStrings);
+    for (let i = 0; i < nStrings; i++) {
+      const at = this.pos;
+      const s = this.string('string', i);
+      if (i > 0 && !(s > strings[i - 1]!)) throw new Fault(`string table not strictly ascending at string ${i}`, at);
+      strings[i] = s;
+    }
+    this.tables.remember(this.buf, from, this.pos, strings);
+    return strings;
+  }
+
+  /**
+   * The strings of a table already read from identical bytes (a scrape's records repeat
+   * their tables), with the position moved past it; null to read it afresh, also when
+   * its lengths do not add up (reading it then names the fault).
+   */
+  private knownStrings(nStrings: number): string[] | null {
+    const buf = this.buf;
+    const from = this.pos;
+    let p = from;
+    for (let i = 0; i < nStrings; i++) {
+      let len = 0;
+      let shift = 0;
+      for (;;) {
+        if (p >= this.end || shift > 28) return null;
+        const b = buf[p++]!;
+        len |= (b & 0x7f) << shift;
+        if (b < 0x80) break;
+        shift += 7;
+      }
+      p += len;
+      if (len < 0 || p > this.end) return null;
+    }
+    const strings = this.tables.find(buf, from, p);
+    if (strings !== null) this.pos = p;
+    return strings;
+  }
+
   private parseSamples(): SamplesSummary {
     const tenant = this.string('tenant');
     if (tenant === '') throw new Fault('empty tenant', 2);
     const base = this.time(unzigzag(this.uvarint('base time')), 'base time');
     const nStrings = this.count('string count', 1);
-    const strings = new Array<string>(nStrings);
-    for (let i = 0; i < nStrings; i++) {
-      const at = this.pos;
-      const s = this.string(`string ${i}`);
-      if (i > 0 && !(s > strings[i - 1]!)) throw new Fault(`string table not strictly ascending at string ${i}`, at);
-      strings[i] = s;
-    }
+    const strings = this.knownStrings(nStrings) ?? this.readStrings(nStrings);
     this.strings = strings;
     const emptyRef = nStrings > 0 && strings[0] === '' ? 0 : -1;
     const nPairs = this.count('pair count', 2);
@@ -459,7 +501,7 @@ export class SamplesDecoder {
     let prevFirst = base;
     for (let s = 0; s < nSeries; s++) {
       const labelsAt = this.pos;
-      const nLabels = this.count(`label count of series ${s}`, 1);
+      const nLabels = this.count('label count of series', 1, s);
       if (nLabels === 0) throw new Fault(`series ${s} has no labels`, labelsAt);
       if (nRefs + nLabels > labelRefs.length) labelRefs = this.labelRefs = growCopyInt32(labelRefs, nRefs + nLabels);
       let prevName = -1;
@@ -474,7 +516,7 @@ export class SamplesDecoder {
       }
       this.seriesLabelEnd[s] = nRefs;
       const samplesAt = this.pos;
-      const n = this.count(`sample count of series ${s}`, 9);
+      const n = this.count('sample count of series', 9, s);
       if (n === 0) throw new Fault(`series ${s} has no samples`, samplesAt);
       if (nSamples + n > ts.length) {
         ts = this.ts = growCopyFloat64(ts, nSamples + n);
@@ -483,7 +525,8 @@ export class SamplesDecoder {
       }
       let t = prevFirst;
       for (let i = 0; i < n; i++) {
-        t = this.time(t + unzigzag(this.uvarint('time delta')), `series ${s} sample ${i} time`);
+        t += unzigzag(this.uvarint('time delta'));
+        if (t > MAX_TIME_MS || t < -MAX_TIME_MS) throw new Fault(`series ${s} sample ${i} time ${t} out of range`, this.pos);
         if (i === 0) prevFirst = t;
         const p = this.pos;
         if (p + 8 > this.end) throw new Fault(`series ${s} sample ${i}: value runs past the end of the record`, p);
@@ -509,7 +552,7 @@ export class SamplesDecoder {
   private replay(summary: SamplesSummary, visitor: SampleVisitor): void {
     visitor.begin?.(summary.tenant, summary.series, summary.samples);
     const cursor = this.cursor;
-    cursor.bind(this.strings, this.pairName, this.pairValue, this.pairLabels, this.labelRefs);
+    cursor.bind(++batchSerial, this.pairLabels.length, this.strings, this.pairName, this.pairValue, this.pairLabels, this.labelRefs);
     const ts = this.ts;
     const vs = this.vs;
     const stale = this.stale;
@@ -549,9 +592,55 @@ function growCopyUint8(a: Uint8Array, n: number): Uint8Array {
   return b;
 }
 
+/**
+ * String tables by their bytes, bounded: a decoded table is reused for a record with
+ * the same bytes, which skips UTF-8 decoding and hands consumers the same string
+ * objects (whose hashes V8 keeps), so their maps need not rehash them.
+ */
+class StringTables {
+  private readonly byKey = new Map<number, { bytes: Uint8Array; strings: string[] }>();
+  private bytes = 0;
+
+  find(buf: Uint8Array, from: number, to: number): string[] | null {
+    const hit = this.byKey.get(sampledHash(buf, from, to));
+    if (hit === undefined || hit.bytes.length !== to - from) return null;
+    return Buffer.compare(hit.bytes, buf.subarray(from, to)) === 0 ? hit.strings : null;
+  }
+
+  remember(buf: Uint8Array, from: number, to: number, strings: string[]): void {
+    if (to - from < 64) return;
+    if (this.bytes + (to - from) > 8 << 20 || this.byKey.size >= 1024) {
+      this.byKey.clear();
+      this.bytes = 0;
+    }
+    // A copy: a Buffer's slice would share (and pin) the fetch buffer the record lives in.
+    this.byKey.set(sampledHash(buf, from, to), { bytes: new Uint8Array(buf.subarray(from, to)), strings });
+    this.bytes += to - from;
+  }
+}
+
+/** A hash of a range's length and of bytes spread over it: a candidate for a byte compare, not an identity. */
+function sampledHash(buf: Uint8Array, from: number, to: number): number {
+  let h = Math.imul(0x811c9dc5 ^ (to - from), 0x01000193);
+  const step = Math.max(1, (to - from) >>> 6);
+  for (let p = from; p < to; p += step) h = Math.imul(h ^ buf[p]!, 0x01000193);
+  for (let p = Math.max(from, to - 16); p < to; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
+  return h;
+}
+
+/** A field's name for a fault message, built only when there is one. */
+function describe(what: string, index: number, suffix: string): string {
+  return index < 0 ? what + suffix : `${what} ${index}${suffix}`;
+}
+
+/** Numbers the batches replayed by every decoder, so a cache fed by several tells them apart. */
+let batchSerial = 0;
+
 /** The SeriesView a decoder hands to visitors, moved from series to series. */
 class Cursor implements SeriesView {
   index = 0;
+  batch = 0;
+  pairCount = 0;
   labelCount = 0;
   private start = 0;
   private strings: string[] = [];
@@ -561,7 +650,9 @@ class Cursor implements SeriesView {
   private refs: Int32Array = new Int32Array(0);
   private built: Labels | null = null;
 
-  bind(strings: string[], pairName: Int32Array, pairValue: Int32Array, pairLabels: (Label | undefined)[], refs: Int32Array): void {
+  bind(batch: number, pairCount: number, strings: string[], pairName: Int32Array, pairValue: Int32Array, pairLabels: (Label | undefined)[], refs: Int32Array): void {
+    this.batch = batch;
+    this.pairCount = pairCount;
     this.strings = strings;
     this.pairName = pairName;
     this.pairValue = pairValue;
@@ -574,6 +665,10 @@ class Cursor implements SeriesView {
     this.start = start;
     this.labelCount = end - start;
     this.built = null;
+  }
+
+  pair(i: number): number {
+    return this.refs[this.start + i]!;
   }
 
   labelName(i: number): string {

@@ -84,3 +84,22 @@ test('series cache: thousands of series (table growth) are each found again, non
   assert.deepEqual(second, [...first].reverse());
   assert.ok(first.every((e, i) => labelsKey(e.labels) === labelsKey(many[i]!)));
 });
+
+test('series cache: one decoder, records whose pair tables number pairs differently, are not confused', () => {
+  const cache = new SeriesCache();
+  const dec = new SamplesDecoder();
+  const lookup = (rec: Buffer) => {
+    const out: CachedSeries[] = [];
+    dec.decode(rec, { series: (s) => void out.push(cache.lookup(s)), sample: () => undefined });
+    return out;
+  };
+  // In the first record c's pairs take the indices a's and b's take in the second.
+  const x = labelsFromRecord({ __name__: 'up', instance: 'h9', zone: 'z1' });
+  const first = lookup(record([a, b, x].map((labels) => ({ labels, t: 1, v: 1 }))));
+  const second = lookup(record([x, c].map((labels) => ({ labels, t: 2, v: 1 }))));
+  const third = lookup(record([c, a, b, x].map((labels) => ({ labels, t: 3, v: 1 }))));
+  assert.equal(cache.size, 4);
+  assert.deepEqual(second, [first[2], third[0]]);
+  assert.deepEqual(third, [second[1], first[0], first[1], first[2]]);
+  assert.deepEqual(third.map((e) => labelsKey(e.labels)), [c, a, b, x].map(labelsKey));
+});

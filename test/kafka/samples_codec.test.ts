@@ -231,3 +231,33 @@ test('a decoder reused across records of different sizes keeps each one right', 
     assert.deepEqual(got, flatten(series).map((s) => s.t));
   }
 });
+
+test('a decoder reusing a string table matches it byte for byte: a record differing in one string byte gets its own strings', () => {
+  const dec = new SamplesDecoder();
+  const hosts = Array.from({ length: 20 }, (_, i) => `host-${String(i).padStart(3, '0')}.example.org`);
+  const batch = (v: number): EncodableSeries[] => hosts.map((h) => ({ labels: labelsFromRecord({ __name__: 'up', instance: h }), samples: [{ t: 1000, v }] }));
+  const read = (rec: Uint8Array) => {
+    const out: string[] = [];
+    let cur = '';
+    const res = dec.decode(rec, { series: (s) => void (cur = s.labelValue(1)), sample: (_t, v) => void out.push(`${cur}=${v}`) });
+    return { res, out };
+  };
+  const first = encodeSamples('t', batch(1));
+  assert.deepEqual(read(first).out, hosts.map((h) => `${h}=1`));
+  // Same table, other values: served from the remembered table, still right.
+  assert.deepEqual(read(encodeSamples('t', batch(2))).out, hosts.map((h) => `${h}=2`));
+  // Overwriting the first record's buffer must not change what was remembered.
+  const copy = Buffer.from(first);
+  first.fill(0);
+  assert.deepEqual(read(copy).out, hosts.map((h) => `${h}=1`));
+  // One byte of one string changed (same lengths, same order): the new string is seen.
+  const changed = Buffer.from(copy);
+  const at = changed.indexOf('host-019');
+  changed[at + 7] = '8'.charCodeAt(0);
+  const { res, out } = read(changed);
+  assert.equal(res.kind, 'error', 'host-018 now appears twice, so the table is not ascending');
+  const renamed = Buffer.from(copy);
+  renamed[renamed.indexOf('host-019') + 5] = '1'.charCodeAt(0);
+  assert.ok(read(renamed).out.includes('host-119.example.org=1'));
+  assert.deepEqual(out, []);
+});
