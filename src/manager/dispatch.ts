@@ -37,6 +37,8 @@ export interface DispatcherOptions {
   readonly integrations: IntegrationFactory;
   /** How long a lease lasts without renewal (default 60 s). */
   readonly leaseMs?: number;
+  /** How many due groups one tick flushes at once (default 8); each holds a pool connection while it queries. */
+  readonly flushConcurrency?: number;
   readonly retry?: Omit<RetryOptions, 'clock'>;
 }
 
@@ -70,14 +72,23 @@ export class Dispatcher {
   private readonly routesById: Map<string, Route>;
   private readonly pipelines: ReadonlyMap<string, Stage>;
   private readonly leaseMs: number;
+  private readonly flushConcurrency: number;
+  /** Groups being flushed now: a group never has two flushes at once, even if ticks overlap. */
+  private readonly flushing = new Set<string>();
+  /** Per group being flushed: its turn to start sending, and the signal that gives the next group its turn. */
+  private readonly turns = new Map<string, { turn: Promise<void>; started: () => void }>();
 
   constructor(private readonly o: DispatcherOptions) {
     this.root = buildRoutes(o.config);
     this.routesById = new Map(walkRoutes(this.root).map((r) => [r.id, r]));
-    const receivers = new Map(o.config.receivers.map((r) => [r.name, o.integrations(r)]));
+    const receivers = new Map(o.config.receivers.map((r) => [r.name, o.integrations(r).map((i) => this.inTurn(i))]));
     this.pipelines = buildPipeline(receivers, new MySQLNotificationLog(o.pool), { ...o.retry, clock: o.clock });
     this.silences = new Silences(o.pool, o.clock);
     this.leaseMs = o.leaseMs ?? 60_000;
+    this.flushConcurrency = o.flushConcurrency ?? 8;
+    if (!Number.isInteger(this.flushConcurrency) || this.flushConcurrency < 1) {
+      throw new Error(`dispatcher: flushConcurrency must be a positive integer, got ${o.flushConcurrency}`);
+    }
   }
 
   /** The route tree. */
@@ -124,12 +135,16 @@ export class Dispatcher {
     return faults;
   }
 
-  /** Renews this instance's leases, claims due groups nobody live holds, and flushes the due ones it holds. */
+  /**
+   * Renews this instance's leases, claims due groups nobody live holds, and flushes the due ones
+   * it holds, up to flushConcurrency at once. Reports come in due order. If a flush throws (a
+   * store error), the others still run and the first such error is thrown at the end.
+   */
   async tick(): Promise<FlushReport[]> {
     const now = this.o.clock.now();
     await renewLeases(this.o.pool, this.o.instance, now + this.leaseMs);
     await claimDueGroups(this.o.pool, this.o.instance, now, now + this.leaseMs);
-    const due = await ownedDueGroups(this.o.pool, this.o.instance, now);
+    const due = (await ownedDueGroups(this.o.pool, this.o.instance, now)).filter((g) => !this.flushing.has(g.id));
     if (due.length === 0) return [];
     // Every active alert is read only when some inhibit rule can use it: it costs a scan per tick.
     const [silences, active] = await Promise.all([
@@ -137,9 +152,74 @@ export class Dispatcher {
       this.o.config.inhibitRules.length > 0 ? listAlerts(this.o.pool, now) : Promise.resolve([]),
     ]);
     const inhibition = new InhibitionSnapshot(this.o.config.inhibitRules, active, now);
-    const reports: FlushReport[] = [];
-    for (const g of due) reports.push(await this.flush(g, now, silences, inhibition));
-    return reports;
+    // Concurrent flushes still start their sends in due order (a send waits for the previous group's to start).
+    let previous: Promise<void> = Promise.resolve();
+    for (const g of due) {
+      this.flushing.add(g.id);
+      let started!: () => void;
+      const mine = new Promise<void>((r) => (started = r));
+      this.turns.set(g.id, { turn: previous, started });
+      previous = mine;
+    }
+    const reports: (FlushReport | undefined)[] = new Array(due.length);
+    const errors: unknown[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < due.length) {
+        const i = next++;
+        const g = due[i]!;
+        try {
+          reports[i] = await this.flush(g, now, silences, inhibition);
+        } catch (e) {
+          errors.push(e);
+        } finally {
+          this.turns.get(g.id)?.started();
+          this.turns.delete(g.id);
+          this.flushing.delete(g.id);
+        }
+      }
+    };
+    const renewal = this.renewWhileFlushing();
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.flushConcurrency, due.length) }, worker));
+    } finally {
+      await renewal.stop();
+    }
+    if (errors.length > 0) throw errors[0];
+    return reports.filter((r): r is FlushReport => r !== undefined);
+  }
+
+  /** Wraps an integration so that its send waits for its group's turn and then passes the turn on. */
+  private inTurn(i: Integration): Integration {
+    return {
+      name: i.name, index: i.index, sendResolved: i.sendResolved,
+      send: async (ctx, alerts) => {
+        const t = this.turns.get(ctx.groupId);
+        if (t !== undefined) {
+          await t.turn;
+          t.started();
+        }
+        return i.send(ctx, alerts);
+      },
+    };
+  }
+
+  /**
+   * Keeps this instance's leases alive while flushes run: a send may take up to group_interval
+   * with retries, longer than the lease, and another instance must not take a group mid-flush
+   * and send it again. Renews every lease/3; a failed renewal is tried again at the next beat.
+   */
+  private renewWhileFlushing(): { stop(): Promise<void> } {
+    let last: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      last = last.then(() => renewLeases(this.o.pool, this.o.instance, this.o.clock.now() + this.leaseMs)).catch(() => undefined);
+    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await last;
+      },
+    };
   }
 
   private async flush(g: StoredGroup, now: number, silences: Awaited<ReturnType<Silences['activeSnapshot']>>, inhibition: InhibitionSnapshot): Promise<FlushReport> {
@@ -163,7 +243,8 @@ export class Dispatcher {
       error = e as Error;
     }
     const resolved = error === undefined ? alerts.filter((a) => isResolved(a, now)) : null;
-    await finishFlush(this.o.pool, g.id, this.o.instance, now + route.groupInterval, resolved);
+    // Concurrent flushes' transactions can pick each other as deadlock victims; one rolled back is safe to repeat.
+    await retryDeadlock(() => finishFlush(this.o.pool, g.id, this.o.instance, now + route.groupInterval, resolved));
     return { groupKey: g.groupKey, receiver: g.receiver, alerts: alerts.length, ...(error ? { error } : {}) };
   }
 

@@ -1,7 +1,8 @@
 /**
  * Aggregation groups in MySQL: membership, the next flush time, and the lease that makes
- * exactly one live manager flush a group. A live owner renews its leases on every tick; an
- * owner that stops lets them expire and another manager claims the group when it is due.
+ * exactly one live manager flush a group. A live owner renews its leases on every tick and while
+ * its flushes run; an owner that stops lets them expire and another manager claims the group
+ * when it is due.
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Alert } from '../manager/alert.js';
