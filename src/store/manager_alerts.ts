@@ -33,33 +33,9 @@ export function alertFromRow(r: AlertRow): Alert {
   };
 }
 
-/** Stores `incoming`, merged with the stored copy when their activity ranges overlap; returns what is stored. */
-export async function putAlert(pool: StorePool, incoming: Alert, now: number): Promise<Alert> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
-    const [rows] = await conn.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts WHERE fingerprint = ? FOR UPDATE`, [incoming.fingerprint]);
-    const merged = storeMerge(rows[0] ? alertFromRow(rows[0]) : null, incoming, now);
-    await conn.query(
-      `INSERT INTO manager_alerts (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE labels = VALUES(labels), annotations = VALUES(annotations), starts_at = VALUES(starts_at),
-         ends_at = VALUES(ends_at), updated_at = VALUES(updated_at), timeout = VALUES(timeout), generator_url = VALUES(generator_url)`,
-      [merged.fingerprint, JSON.stringify(merged.labels), JSON.stringify(merged.annotations), merged.startsAt, merged.endsAt,
-        merged.updatedAt, merged.timeout ? 1 : 0, merged.generatorURL],
-    );
-    await conn.commit();
-    return merged;
-  } catch (e) {
-    await conn.rollback().catch(() => undefined);
-    throw e;
-  } finally {
-    conn.release();
-  }
-}
-
 /**
  * Stores a batch of alerts in one transaction and two round trips for the lot (lock the stored
- * copies, upsert the merged ones), merging in order as putAlert would one by one; returns what
+ * copies, upsert the merged ones), merging in order, as if the alerts came one by one; returns what
  * is stored after each incoming alert, in order. Rows are locked in fingerprint order so that
  * two managers' overlapping batches cannot deadlock.
  */

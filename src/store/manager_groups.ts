@@ -66,35 +66,10 @@ function groupFromRow(r: GroupRow): StoredGroup {
 }
 
 /**
- * Puts an alert in a group, creating the group if needed; idempotent. One transaction, so the
- * group row stays locked until the member is in and a concurrent finishFlush cannot delete
- * the group as empty in between.
- */
-export async function addToGroup(pool: StorePool, g: GroupInsert, fingerprint: string): Promise<void> {
-  const first = g.flushNow ? g.now : g.firstFlushAt;
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
-    await conn.query(
-      `INSERT INTO manager_groups (id, group_key, route_id, receiver, group_labels, created_at, next_flush_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE next_flush_at = IF(has_flushed = 0 AND ?, LEAST(next_flush_at, ?), next_flush_at)`,
-      [g.id, g.groupKey, g.routeId, g.receiver, JSON.stringify(g.groupLabels), g.now, first, g.flushNow ? 1 : 0, g.now],
-    );
-    await conn.query('INSERT IGNORE INTO manager_group_alerts (group_id, fingerprint) VALUES (?, ?)', [g.id, fingerprint]);
-    await conn.commit();
-  } catch (e) {
-    await conn.rollback().catch(() => undefined);
-    throw e;
-  } finally {
-    conn.release();
-  }
-}
-
-/**
- * Puts many alerts in their groups in one transaction of two statements; the same outcome as
- * addToGroup for each. Group rows are written in id order so that overlapping batches of two
- * managers cannot deadlock.
+ * Puts many alerts in their groups in one transaction of two statements. A new group is due
+ * at its creation time plus group_wait (at once when flushNow); an existing group that has not
+ * flushed yet may only move earlier. Group rows are written in id order so that overlapping
+ * batches of two managers cannot deadlock.
  */
 export async function addToGroups(pool: StorePool, items: readonly { readonly group: GroupInsert; readonly fingerprint: string }[]): Promise<void> {
   if (items.length === 0) return;
