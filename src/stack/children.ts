@@ -19,6 +19,8 @@ export interface ChildSpec {
   readonly config: unknown;
   /** The role's own arguments instead of `--config FILE` (the manager takes flags). */
   readonly args?: readonly string[];
+  /** Extra environment (secrets such as a database URL go here, not on the command line `ps` shows). */
+  readonly env?: Readonly<Record<string, string>>;
   /** The role's base URL; `/-/healthy` is polled there until it answers. */
   readonly url: string;
 }
@@ -66,6 +68,7 @@ export async function startChild(spec: ChildSpec, dirs: { logs: string; configs:
     detached: true,
     stdio: ['ignore', out, out],
     cwd: projectRoot(),
+    env: { ...process.env, ...spec.env },
   });
   closeSync(out);
   live.add(child);

@@ -186,8 +186,9 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
     const managerPort = await freePort();
     const managerSpec: ChildSpec = {
       name: 'manager-1', role: 'manager', url: `http://127.0.0.1:${managerPort}`, config: null,
+      env: { VIGIL_MYSQL_URL: mysqlUrl },
       args: [
-        '--config', amFile, '--mysql-url', mysqlUrl, '--brokers', brokers, '--topic', names.alerts,
+        '--config', amFile, '--brokers', brokers, '--topic', names.alerts,
         '--group', `${prefix}-manager`, '--listen-host', '127.0.0.1', '--port', String(managerPort),
         '--instance', 'stack-1', '--external-url', `http://127.0.0.1:${managerPort}`, '--tick', '500',
       ],
