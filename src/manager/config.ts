@@ -478,6 +478,19 @@ export function parseManagerConfig(text: string, file = 'alertmanager.yml'): Man
   });
 }
 
+/**
+ * An email_configs entry made in code (a tenant policy's target), with the schema's defaults;
+ * the global SMTP settings are the caller's to fill in.
+ */
+export function emailConfigDefaults(input: Readonly<Record<string, unknown>>): z.output<typeof emailSchema> {
+  return emailSchema.parse(input);
+}
+
+/** A slack_configs entry made in code (a tenant policy's target), with the schema's defaults. */
+export function slackConfigDefaults(input: Readonly<Record<string, unknown>>): SlackConfig {
+  return slackSchema.parse(input);
+}
+
 /** Reads and parses a config file. */
 export function loadManagerConfig(path: string): ManagerConfig {
   let text: string;

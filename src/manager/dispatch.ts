@@ -3,7 +3,9 @@
  * aggregation groups of the routes they match, and on each tick flushes the due groups
  * whose lease this instance holds. Timing: a new group flushes after group_wait (at once
  * for an alert older than that), then every group_interval; the dedup stage turns an
- * unchanged group into a repeat only after repeat_interval.
+ * unchanged group into a repeat only after repeat_interval. Alerts of tenant policies take the
+ * synthetic policy route instead of the operator's tree (policy_route.ts), and their groups'
+ * receivers are built from the policy at flush time (policy_receivers.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
@@ -14,6 +16,7 @@ import {
 } from '../store/manager_groups.js';
 import { MySQLNotificationLog } from '../store/manager_nflog.js';
 import { deleteSilencesEndedBefore } from '../store/manager_silences.js';
+import { gcAlertHistory } from '../store/alert_history.js';
 import type { StorePool } from '../store/pool.js';
 import { isResolved, normalizeAlert, validatePostable, type NotifyAlert, type PostableAlert } from './alert.js';
 import type { ManagerConfig, ReceiverConfig } from './config.js';
@@ -22,10 +25,22 @@ import { buildPipeline, type Stage } from './pipeline/index.js';
 import type { RetryOptions } from './pipeline/retry.js';
 import type { Integration } from './receivers/integration.js';
 import { buildRoutes, groupKey, groupLabels, matchRoutes, walkRoutes, type Route } from './route.js';
+import { isPolicyAlert, POLICY_ROUTE_ID, policyReceiverName, policyRoute, type PolicyRouteOptions } from './policy_route.js';
+import {
+  policyIntegrations, PolicyReceivers, type PolicyDropReason, type PolicyDropStats, type PolicyIntegrationFactory,
+} from './policy_receivers.js';
 import { Silences } from './silences.js';
 
 /** Makes a receiver's integrations. */
 export type IntegrationFactory = (receiver: ReceiverConfig) => Integration[];
+
+/** How tenant policy alerts are routed: the route's grouping and timing, and how targets become integrations. */
+export interface DispatcherPolicyOptions extends PolicyRouteOptions {
+  /** Builds a policy's integrations (default: policyIntegrations with the default templates). */
+  readonly integrations?: PolicyIntegrationFactory;
+  /** How long a policy's built receiver is kept for its revision (default 60 s). */
+  readonly cacheMs?: number;
+}
 
 /** How to run a dispatcher. */
 export interface DispatcherOptions {
@@ -40,6 +55,8 @@ export interface DispatcherOptions {
   /** How many due groups one tick flushes at once (default 8); each holds a pool connection while it queries. */
   readonly flushConcurrency?: number;
   readonly retry?: Omit<RetryOptions, 'clock'>;
+  /** Tenant policy routing (default: on with the defaults); false sends policy alerts through the route tree like any other. */
+  readonly policies?: DispatcherPolicyOptions | false;
 }
 
 /** What one group's flush did. */
@@ -48,6 +65,8 @@ export interface FlushReport {
   readonly receiver: string;
   readonly alerts: number;
   readonly error?: Error;
+  /** A policy group's flush sent nothing: why. */
+  readonly dropped?: PolicyDropReason;
 }
 
 /** Runs a transaction again when MySQL picked it as a deadlock victim (rolled back, so safe to repeat). */
@@ -71,6 +90,8 @@ export class Dispatcher {
   private readonly root: Route;
   private readonly routesById: Map<string, Route>;
   private readonly pipelines: ReadonlyMap<string, Stage>;
+  private readonly policyRoute: Route | null;
+  private readonly policyReceivers: PolicyReceivers | null;
   private readonly leaseMs: number;
   private readonly flushConcurrency: number;
   /** Groups being flushed now: a group never has two flushes at once, even if ticks overlap. */
@@ -82,7 +103,18 @@ export class Dispatcher {
     this.root = buildRoutes(o.config);
     this.routesById = new Map(walkRoutes(this.root).map((r) => [r.id, r]));
     const receivers = new Map(o.config.receivers.map((r) => [r.name, o.integrations(r).map((i) => this.inTurn(i))]));
-    this.pipelines = buildPipeline(receivers, new MySQLNotificationLog(o.pool), { ...o.retry, clock: o.clock });
+    const nflog = new MySQLNotificationLog(o.pool);
+    const retry = { ...o.retry, clock: o.clock };
+    this.pipelines = buildPipeline(receivers, nflog, retry);
+    const p = o.policies ?? {};
+    this.policyRoute = p === false ? null : policyRoute(p);
+    this.policyReceivers = p === false ? null : new PolicyReceivers({
+      pool: o.pool, clock: o.clock, global: o.config.global,
+      integrations: p.integrations ?? ((targets, global) => policyIntegrations(targets, global)),
+      // The same stages, log and retry settings as the config's receivers.
+      pipeline: (name, integrations) => buildPipeline(new Map([[name, integrations.map((i) => this.inTurn(i))]]), nflog, retry).get(name)!,
+      ...(p.cacheMs !== undefined ? { cacheMs: p.cacheMs } : {}),
+    });
     this.silences = new Silences(o.pool, o.clock);
     this.leaseMs = o.leaseMs ?? 60_000;
     this.flushConcurrency = o.flushConcurrency ?? 8;
@@ -94,6 +126,20 @@ export class Dispatcher {
   /** The route tree. */
   get routes(): Route {
     return this.root;
+  }
+
+  /** Dropped policy notifications by reason (null when policy routing is off). */
+  get policyDrops(): Readonly<PolicyDropStats> | null {
+    return this.policyReceivers?.stats ?? null;
+  }
+
+  /**
+   * The routes an alert goes to: for a tenant policy's alert (policy routing on), the policy
+   * route with the receiver `policy:<id>`; for any other, the route tree's matches.
+   */
+  routesFor(labels: Readonly<Record<string, string>>): Route[] {
+    if (this.policyRoute !== null && isPolicyAlert(labels)) return [{ ...this.policyRoute, receiver: policyReceiverName(labels.vigil_policy!) }];
+    return matchRoutes(this.root, labels);
   }
 
   /**
@@ -114,7 +160,7 @@ export class Dispatcher {
     const stored = await retryDeadlock(() => putAlerts(this.o.pool, normalized, now));
     const members: { group: GroupInsert; fingerprint: string }[] = [];
     for (const a of stored) {
-      for (const route of matchRoutes(this.root, a.labels)) {
+      for (const route of this.routesFor(a.labels)) {
         const gl = groupLabels(route, a.labels);
         members.push({
           fingerprint: a.fingerprint,
@@ -223,6 +269,11 @@ export class Dispatcher {
   }
 
   private async flush(g: StoredGroup, now: number, silences: Awaited<ReturnType<Silences['activeSnapshot']>>, inhibition: InhibitionSnapshot): Promise<FlushReport> {
+    if (g.routeId === POLICY_ROUTE_ID && this.policyRoute !== null && this.policyReceivers !== null) {
+      const r = await this.policyReceivers.resolve(g);
+      if ('dropped' in r) return this.park(g, now, this.policyRoute, r.dropped);
+      return this.send(g, now, this.policyRoute, r.pipeline, silences, inhibition);
+    }
     const route = this.routesById.get(g.routeId);
     const pipeline = this.pipelines.get(g.receiver);
     if (route === undefined || pipeline === undefined) {
@@ -230,6 +281,24 @@ export class Dispatcher {
       await deleteGroup(this.o.pool, g.id);
       return { groupKey: g.groupKey, receiver: g.receiver, alerts: 0, error: new Error(`route ${g.routeId} or receiver ${g.receiver} is not in the config`) };
     }
+    return this.send(g, now, route, pipeline, silences, inhibition);
+  }
+
+  /**
+   * A policy group that may not be sent: nothing goes out; its resolved alerts leave it and it
+   * waits a group_interval, so it dies once its alerts resolve, and notifies again if the policy
+   * is enabled meanwhile (a deleted policy's alerts stop coming and time out).
+   */
+  private async park(g: StoredGroup, now: number, route: Route, reason: PolicyDropReason): Promise<FlushReport> {
+    const alerts = await groupAlerts(this.o.pool, g.id);
+    const resolved = alerts.filter((a) => isResolved(a, now));
+    await retryDeadlock(() => finishFlush(this.o.pool, g.id, this.o.instance, now + route.groupInterval, resolved));
+    return { groupKey: g.groupKey, receiver: g.receiver, alerts: alerts.length, dropped: reason };
+  }
+
+  private async send(
+    g: StoredGroup, now: number, route: Route, pipeline: Stage, silences: Awaited<ReturnType<Silences['activeSnapshot']>>, inhibition: InhibitionSnapshot,
+  ): Promise<FlushReport> {
     const alerts = await groupAlerts(this.o.pool, g.id);
     // Frozen now, so that no alert resolves while the pipeline runs.
     const frozen: NotifyAlert[] = alerts.map((a) => ({ ...a, resolved: isResolved(a, now) }));
@@ -248,12 +317,13 @@ export class Dispatcher {
     return { groupKey: g.groupKey, receiver: g.receiver, alerts: alerts.length, ...(error ? { error } : {}) };
   }
 
-  /** Forgets resolved alerts no group holds, expired log entries and silences, after `retentionMs`. */
+  /** Forgets resolved alerts no group holds, expired log entries, silences and alert history, after `retentionMs`. */
   async gc(retentionMs = 5 * 24 * 3600_000): Promise<void> {
     const now = this.o.clock.now();
     await gcAlerts(this.o.pool, now - retentionMs);
     await new MySQLNotificationLog(this.o.pool).gc(now);
     await deleteSilencesEndedBefore(this.o.pool, now - retentionMs);
+    await gcAlertHistory(this.o.pool, now - retentionMs);
   }
 
   /** Gives up this instance's leases (clean shutdown). */

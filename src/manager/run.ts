@@ -20,6 +20,7 @@ import { countingIntegration, createManagerApi, ManagerMetrics } from './api/ind
 import { parseManagerConfig, type ManagerConfig } from './config.js';
 import { AlertConsumer } from './consumer.js';
 import { Dispatcher } from './dispatch.js';
+import { policyIntegrations } from './policy_receivers.js';
 import type { RetryOptions } from './pipeline/retry.js';
 import { integrationsFor } from './receivers/index.js';
 import { NotifyTemplates } from './templates.js';
@@ -61,6 +62,21 @@ export const ManagerRunConfigSchema = z.object({
   leaseMs: positiveMs.default(60_000),
   gcIntervalMs: positiveMs.default(3600_000),
   retentionMs: positiveMs.default(5 * 24 * 3600_000),
+  /**
+   * Tenant policy routing: alerts with `vigil_policy` and `tenant` labels go to the policy's own
+   * targets through a synthetic route (outside the Alertmanager YAML, which stays compatible).
+   */
+  policies: z.object({
+    enabled: z.boolean().default(true),
+    groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'invalid label name')).optional(),
+    groupWaitMs: z.number().int().nonnegative().default(30_000),
+    groupIntervalMs: positiveMs.default(300_000),
+    repeatIntervalMs: positiveMs.default(4 * 3600_000),
+    /** How long a policy's built receiver is reused for its revision. */
+    cacheMs: positiveMs.default(60_000),
+    /** Whether tenants hear when their alerts resolve. */
+    sendResolved: z.boolean().default(true),
+  }).strict().default({}),
 }).strict();
 
 /** The validated, frozen run configuration. */
@@ -133,7 +149,17 @@ export async function startManager(config: ManagerRunConfig, options: StartManag
       pool, config: amConfig, clock, instance: config.instance, leaseMs: config.leaseMs,
       ...(options.retry ? { retry: options.retry } : {}),
       integrations: (r) => integrationsFor(r, config.externalURL, { templates }).map((i) => countingIntegration(i, metrics)),
+      policies: !config.policies.enabled ? false : {
+        ...(config.policies.groupBy !== undefined ? { groupBy: config.policies.groupBy } : {}),
+        groupWaitMs: config.policies.groupWaitMs,
+        groupIntervalMs: config.policies.groupIntervalMs,
+        repeatIntervalMs: config.policies.repeatIntervalMs,
+        cacheMs: config.policies.cacheMs,
+        integrations: (targets, global) => policyIntegrations(targets, global, { templates, externalURL: config.externalURL, sendResolved: config.policies.sendResolved })
+          .map((i) => countingIntegration(i, metrics)),
+      },
     });
+    metrics.policyDrops = dispatcher.policyDrops;
   } catch (e) {
     await pool.end().catch(() => undefined);
     throw e;
@@ -165,6 +191,8 @@ export async function startManager(config: ManagerRunConfig, options: StartManag
       const now = clock.now();
       metrics.leaseTakeovers += await expiredForeignLeases(pool, config.instance, now);
       for (const r of await d.tick()) {
+        // Names the group (tenant and policy ids), never the policy's targets.
+        if (r.dropped !== undefined) log(`manager: ${r.groupKey}: nothing sent to ${r.receiver}: ${r.dropped}`);
         if (r.error === undefined) continue;
         metrics.flushFailures++;
         log(`manager: flush of ${r.groupKey} to ${r.receiver} failed: ${r.error.message}`);

@@ -1,9 +1,12 @@
 /**
  * The manager's alert store in MySQL: an idempotent upsert by fingerprint that merges with
- * the stored copy under a row lock (as Alertmanager's provider does in memory).
+ * the stored copy under a row lock (as Alertmanager's provider does in memory). Each row
+ * carries its tenant (the `tenant` label) for the tenant API, and a tenant's alerts also get
+ * their episodes in alert_history in the same transaction.
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { storeMerge, type Alert } from '../manager/alert.js';
+import { alertTenant, upsertEpisodes } from './alert_history.js';
 import type { StorePool } from './pool.js';
 
 interface AlertRow extends RowDataPacket {
@@ -55,14 +58,17 @@ export async function putAlerts(pool: StorePool, incoming: readonly Alert[], now
     }
     const values = fps.map((fp) => {
       const m = current.get(fp)!;
-      return [m.fingerprint, JSON.stringify(m.labels), JSON.stringify(m.annotations), m.startsAt, m.endsAt, m.updatedAt, m.timeout ? 1 : 0, m.generatorURL];
+      return [m.fingerprint, JSON.stringify(m.labels), JSON.stringify(m.annotations), m.startsAt, m.endsAt, m.updatedAt, m.timeout ? 1 : 0, m.generatorURL, alertTenant(m.labels)];
     });
     await conn.query(
-      `INSERT INTO manager_alerts (${COLUMNS}) VALUES ?
+      `INSERT INTO manager_alerts (${COLUMNS}, tenant) VALUES ?
        ON DUPLICATE KEY UPDATE labels = VALUES(labels), annotations = VALUES(annotations), starts_at = VALUES(starts_at),
-         ends_at = VALUES(ends_at), updated_at = VALUES(updated_at), timeout = VALUES(timeout), generator_url = VALUES(generator_url)`,
+         ends_at = VALUES(ends_at), updated_at = VALUES(updated_at), timeout = VALUES(timeout), generator_url = VALUES(generator_url),
+         tenant = VALUES(tenant)`,
       [values],
     );
+    // Every state in order, so an episode a later alert of the batch replaced still gets its row.
+    await upsertEpisodes(conn, out, now);
     await conn.commit();
     return out;
   } catch (e) {
@@ -84,6 +90,19 @@ export async function listAlerts(pool: StorePool, activeAt?: number): Promise<Al
   const [rows] = activeAt === undefined
     ? await pool.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts ORDER BY fingerprint`)
     : await pool.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts WHERE ends_at > ? ORDER BY fingerprint`, [activeAt]);
+  return rows.map(alertFromRow);
+}
+
+/**
+ * A tenant's alerts not resolved at `now`, by fingerprint; served by the (tenant, ends_at)
+ * index. The tenant is a bound parameter: no other tenant's row can come back.
+ */
+export async function listTenantAlerts(pool: StorePool, tenant: string, now: number): Promise<Alert[]> {
+  if (tenant === '') return [];
+  const [rows] = await pool.query<AlertRow[]>(
+    `SELECT ${COLUMNS} FROM manager_alerts WHERE tenant = ? AND ends_at > ? ORDER BY fingerprint`,
+    [tenant, now],
+  );
   return rows.map(alertFromRow);
 }
 

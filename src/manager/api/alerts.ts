@@ -10,7 +10,7 @@ import { listAlerts } from '../../store/manager_alerts.js';
 import { validatePostable, type Alert, type PostableAlert } from '../alert.js';
 import { InhibitionSnapshot } from '../inhibit.js';
 import { amMatcher, matchesAll } from '../matchers.js';
-import { groupLabels, matchRoutes, type Route } from '../route.js';
+import { groupLabels, type Route } from '../route.js';
 import {
   ApiError, boolParam, dateTime, errorResponse, filterParam, jsonBody, parseDateTime, stringMap, type ManagerApiContext,
 } from './common.js';
@@ -110,7 +110,7 @@ async function listed(ctx: ManagerApiContext, q: AlertQuery): Promise<Listed[]> 
   const inhibition = new InhibitionSnapshot(ctx.config.inhibitRules, alerts, now);
   const out: Listed[] = [];
   for (const a of alerts) {
-    const routes = matchRoutes(ctx.dispatcher.routes, a.labels);
+    const routes = ctx.dispatcher.routesFor(a.labels);
     const receivers = [...new Set(routes.map((r) => r.receiver))];
     if (q.receiver !== null && !receivers.some((r) => q.receiver!.matches(r))) continue;
     if (!matchesAll(q.matchers, a.labels)) continue;

@@ -7,6 +7,7 @@ import { MetricsWriter, writeProcessMetrics } from '../../http/exposition.js';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { StorePool } from '../../store/pool.js';
 import type { AlertConsumerStats } from '../consumer.js';
+import { POLICY_DROP_REASONS, type PolicyDropStats } from '../policy_receivers.js';
 import type { Integration } from '../receivers/integration.js';
 
 /** Counters the API, the consumer and the dispatcher loop add to. */
@@ -22,6 +23,8 @@ export class ManagerMetrics {
   tickFailures = 0;
   /** The consumer's counters, when there is one. */
   consumer: AlertConsumerStats | null = null;
+  /** The dispatcher's dropped policy notifications, when policy routing is on. */
+  policyDrops: Readonly<PolicyDropStats> | null = null;
 
   /** An alert accepted by POST /api/v2/alerts. */
   alertReceived(status: 'firing' | 'resolved'): void {
@@ -63,6 +66,12 @@ export class ManagerMetrics {
     w.counter('vigil_manager_lease_takeovers_total', 'Due groups this instance took over from an instance whose lease expired.', this.leaseTakeovers);
     w.counter('vigil_manager_flush_failures_total', 'Group flushes whose notification failed.', this.flushFailures);
     w.counter('vigil_manager_tick_failures_total', 'Dispatcher ticks that failed.', this.tickFailures);
+    if (this.policyDrops !== null) {
+      const d = this.policyDrops;
+      w.family('vigil_manager_policy_notifications_dropped_total', 'counter',
+        'Policy group flushes that sent nothing: the policy is gone, disabled, another tenant\'s, or its targets unreadable.',
+        POLICY_DROP_REASONS.map((reason) => ({ labels: { reason }, value: d[reason] })));
+    }
     if (this.consumer !== null) {
       const c = this.consumer;
       w.counter('vigil_manager_kafka_records_total', 'Alert event records read from Kafka.', c.records);

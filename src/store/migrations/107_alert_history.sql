@@ -12,5 +12,6 @@ CREATE TABLE IF NOT EXISTS alert_history (
   labels       LONGTEXT     NOT NULL,
   annotations  LONGTEXT     NOT NULL,
   PRIMARY KEY (tenant, fingerprint, starts_at),
-  KEY ix_alert_history_tenant_time (tenant, starts_at)
+  KEY ix_alert_history_tenant_time (tenant, starts_at),
+  KEY ix_alert_history_ends_at (ends_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
