@@ -268,7 +268,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch) || !isPlainObject(target)) return patch;
   const out: Record<string, unknown> = { ...target };
-  for (const [k, v] of Object.entries(patch)) out[k] = mergePatch(target[k], v);
+  // defineProperty, not assignment: a body's "__proto__" key stays an own (unknown, rejected) field instead of setting the prototype.
+  for (const [k, v] of Object.entries(patch)) {
+    Object.defineProperty(out, k, { value: mergePatch(Object.hasOwn(target, k) ? target[k] : undefined, v), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

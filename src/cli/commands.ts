@@ -8,6 +8,7 @@ import { evaluateCommand } from './evaluate.js';
 import { managerCommand } from './manager.js';
 import { replayCommand } from './replay.js';
 import { startCommand } from './start.js';
+import { apiCommand } from './api.js';
 
 /** The dispatch table, in the order `vigil --help` lists it. */
-export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand, evaluateCommand, managerCommand, replayCommand, startCommand];
+export const COMMANDS: readonly Command[] = [checkRulesCommand, testRulesCommand, devCommand, ingestCommand, evaluateCommand, managerCommand, apiCommand, replayCommand, startCommand];

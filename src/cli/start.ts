@@ -50,6 +50,7 @@ export const startCommand: Command = {
       io.out(`  ingest      ${stack.ingestUrl}/api/v1/write  (remote_write, Bearer token per tenant)\n`);
       stack.evaluatorUrls.forEach((u, i) => io.out(`  evaluator ${i + 1} ${u}/api/v1/alerts  ${u}/api/v1/query\n`));
       io.out(`  manager     ${stack.managerUrl}/api/v2/alerts  (amtool --alertmanager.url=${stack.managerUrl})\n`);
+      io.out(`  tenant API  ${stack.apiUrl}/  web page and /api/v1/policies; tokens: ${Object.entries(stack.tokenFiles).map(([k, f]) => `${k} ${f}`).join(', ')}\n`);
       io.out(`  kafka       ${stack.brokers}  topics ${stack.topics.samples}, ${stack.topics.alerts}\n  logs        .vigil/logs/\nCtrl-C stops everything.\n\n`);
       if (!abort.signal.aborted) await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
       io.out('vigil start: stopping…\n');

@@ -10,6 +10,8 @@ export interface PageLinks {
   readonly evaluators: readonly string[];
   /** The alert manager's base URL, when one runs. */
   readonly manager?: string;
+  /** The tenant API, whose web page a tenant signs in to. */
+  readonly api?: string;
   readonly machines: number;
   readonly tenants: readonly string[];
 }
@@ -51,7 +53,7 @@ export function renderStackPage(alerts: readonly ApiAlertJson[], groups: readonl
   return `${pageHead(`Vigil — ${firing.length} firing`, 5)}
 <h1>Vigil</h1>
 <p>${links.machines} simulated machines of tenants ${links.tenants.map(escapeHtml).join(', ')} · ingest <code>${escapeHtml(links.ingest)}</code> ·
-${evs}${links.manager ? ` · <a href="${escapeHtml(links.manager)}/api/v2/alerts">alert manager</a>` : ''} · <a href="/api/v1/alerts">merged alerts API</a> · <a href="/api/v1/rules">merged rules API</a></p>
+${evs}${links.manager ? ` · <a href="${escapeHtml(links.manager)}/api/v2/alerts">alert manager</a>` : ''} · <a href="/api/v1/alerts">merged alerts API</a> · <a href="/api/v1/rules">merged rules API</a>${links.api ? ` · <a href="${escapeHtml(links.api)}/">tenant web page</a> (sign in with a token from <code>.vigil/stack/*.token</code>)` : ''}</p>
 <h2>Firing (${firing.length})</h2>
 ${list(firing)}
 <h2>Pending (${pending.length})</h2>

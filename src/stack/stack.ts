@@ -6,6 +6,7 @@
  * the log, and a tick of the wall clock ahead of the backfill would make them skip straight
  * to now; once the history is in, the live ingest (ticking every second) takes over.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -67,6 +68,12 @@ export interface RunningStack {
   readonly evaluatorUrls: readonly string[];
   /** The alert manager (Alertmanager API v2; amtool --alertmanager.url works). */
   readonly managerUrl: string;
+  /** The tenant API and its web page. */
+  readonly apiUrl: string;
+  /** Files holding the API tokens (mode 0600): `admin` and each demo tenant's. */
+  readonly tokenFiles: Readonly<Record<string, string>>;
+  /** The demo policies created through the tenant API, by tenant. */
+  readonly policies: Readonly<Record<string, readonly string[]>>;
   /** Where the manager's notifications arrive. */
   readonly inbox: Inbox;
   readonly brokers: string;
@@ -196,6 +203,26 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
     children.push(await startChild(managerSpec, dirs));
     out(`manager: ${managerSpec.url} (Alertmanager API v2; config ${amFile}, log ${join(dirs.logs, 'manager-1.log')})`);
 
+    const evaluatorUrls = evaluatorSpecs.map((s) => s.url);
+    const adminToken = `vgla_${randomBytes(24).toString('base64url')}`;
+    const apiPort = await freePort();
+    const apiSpec: ChildSpec = {
+      name: 'api', role: 'api', url: `http://127.0.0.1:${apiPort}`,
+      env: { VIGIL_MYSQL_URL: mysqlUrl, VIGIL_API_ADMIN_TOKEN: adminToken },
+      config: {
+        listen: { host: '127.0.0.1', port: apiPort },
+        kafka: { brokers, rulesTopic: names.rules, createTopic: false },
+        evaluators: evaluatorUrls,
+        policies: { interval: '15s' },
+      },
+    };
+    children.push(await startChild(apiSpec, dirs));
+    out(`api: ${apiSpec.url} (tenant API and web page; log ${join(dirs.logs, 'api.log')})`);
+    const tokenFiles: Record<string, string> = { admin: writeSecret(dirs.configs, 'admin.token', adminToken) };
+    for (const t of tenants) tokenFiles[t.id] = writeSecret(dirs.configs, `${t.id}.token`, t.token);
+    const policies = await demoPolicies(apiSpec.url, tenants);
+    for (const [tenant, list] of Object.entries(policies)) out(`policies: ${tenant}: ${list.join(', ')}`);
+
     const backfillMs = o.backfillMs ?? 45 * 60_000;
     const from = liveStart - (liveStart % SCRAPE_INTERVAL_MS) - Math.ceil(backfillMs / SCRAPE_INTERVAL_MS) * SCRAPE_INTERVAL_MS;
     const limits = { samplesPerSecond: 50_000_000, maxSeries: 1_000_000 };
@@ -248,10 +275,9 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
       await live;
     });
 
-    const evaluatorUrls = evaluatorSpecs.map((s) => s.url);
     const page = await serveAggregate({
       evaluators: () => evaluatorUrls,
-      links: { ingest: ingestSpec.url, evaluators: evaluatorUrls, manager: managerSpec.url, machines, tenants: tenants.map((t) => t.id) },
+      links: { ingest: ingestSpec.url, evaluators: evaluatorUrls, manager: managerSpec.url, api: apiSpec.url, machines, tenants: tenants.map((t) => t.id) },
       inbox: () => inbox.notifications,
     }, o.pagePort ?? 9090);
     cleanups.push(() => closeServer(page.server));
@@ -260,6 +286,9 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
       ingestUrl: ingestSpec.url,
       evaluatorUrls,
       managerUrl: managerSpec.url,
+      apiUrl: apiSpec.url,
+      tokenFiles,
+      policies,
       inbox,
       brokers,
       topics: names,
@@ -301,4 +330,44 @@ export function formatEvent(e: AlertEvent): string {
     .join(' ');
   const summary = e.annotations.summary ? ` — ${e.annotations.summary}` : '';
   return `${time} ${e.state.toUpperCase().padEnd(8)} [${e.tenant}] ${e.rule.name} ${labels}${summary}`;
+}
+
+/** Writes a secret to a file only its owner can read; returns the path. */
+function writeSecret(dir: string, name: string, secret: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** What the demo tenants ask for: policies over the fleet's scenarios, mailed to the stack's inbox. */
+const DEMO_POLICIES: Readonly<Record<string, readonly Record<string, unknown>[]>> = {
+  acme: [
+    { type: 'disk_utilization_percent', description: 'A disk of ours is almost full', compare: 'GreaterThan', value: 90, window: '5m', alerts: { email: ['ops@acme.example'] } },
+    { type: 'cpu', description: 'CPU busy for 5 minutes', compare: 'GreaterThan', value: 90, window: '5m', alerts: { email: ['ops@acme.example'] } },
+  ],
+  globex: [
+    { type: 'disk_utilization_percent', description: 'Disk almost full', compare: 'GreaterThan', value: 90, window: '5m', alerts: { email: ['oncall@globex.example'] } },
+    { type: 'memory_utilization_percent', description: 'Memory pressure', compare: 'GreaterThan', value: 90, window: '10m', alerts: { email: ['oncall@globex.example'] } },
+  ],
+};
+
+/** Creates the demo policies through the tenant API with each tenant's own token (idempotent by description). */
+async function demoPolicies(apiUrl: string, tenants: readonly PushTenant[]): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const t of tenants) {
+    const auth = { authorization: `Bearer ${t.token}` };
+    const listed = await fetch(`${apiUrl}/api/v1/policies`, { headers: auth });
+    if (!listed.ok) throw new Error(`api: listing ${t.id}'s policies: HTTP ${listed.status}`);
+    const have = new Set(((await listed.json()) as { data: Array<{ description: string }> }).data.map((p) => p.description));
+    out[t.id] = [];
+    for (const p of DEMO_POLICIES[t.id] ?? []) {
+      const desc = String(p.description);
+      if (!have.has(desc)) {
+        const res = await fetch(`${apiUrl}/api/v1/policies`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(p) });
+        if (res.status !== 201) throw new Error(`api: creating ${t.id}'s policy ${JSON.stringify(desc)}: HTTP ${res.status} ${await res.text()}`);
+      }
+      out[t.id]!.push(`${p.type} ${p.compare} ${p.value} over ${p.window} (${desc})`);
+    }
+  }
+  return out;
 }

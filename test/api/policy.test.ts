@@ -195,6 +195,12 @@ test('PATCH faults carry the same paths as a full body', () => {
   }
   // The current policy is not changed by a patch.
   assert.deepEqual(current, ok(EXAMPLE));
+  // A "__proto__" key (as JSON.parse makes it: an own property) is an unknown field, never the prototype.
+  for (const body of [JSON.parse('{"__proto__": {"enabled": false}}'), JSON.parse('{"alerts": {"__proto__": {"email": ["x@example.com"]}}}')]) {
+    const p = parsePolicyPatch(body, current);
+    assert.ok(!p.ok, JSON.stringify(body));
+    assert.match(paths(p.errors).join(), /__proto__/);
+  }
 });
 
 test('target count', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedKafka } from '../../src/services/kafka.js';
@@ -65,7 +65,7 @@ test('vigil start runs ingest, two evaluators and a manager; alerts fire, notifi
     for (const u of stack.evaluatorUrls) assert.equal((await fetch(`${u}/api/v1/rules`)).status, 200);
     const ready = await fetch(`${stack.ingestUrl}/-/ready`);
     assert.equal(ready.status, 200);
-    assert.equal(stack.pids.length, 4, 'two evaluators, the manager and the ingest');
+    assert.equal(stack.pids.length, 5, 'two evaluators, the manager, the tenant API and the ingest');
 
     // The manager consumes the alerts topic and, after group_wait (10s), notifies the inbox.
     const note = await stack.inbox.waitFor((n) => n.via === 'webhook' && n.groupLabels.alertname === 'NodeDown' && n.status === 'firing', 45_000);
@@ -78,6 +78,15 @@ test('vigil start runs ingest, two evaluators and a manager; alerts fire, notifi
     {
       await stack.inbox.waitFor((n) => n.via === 'email' && n.status === 'firing' && n.groupLabels.group!.startsWith('NodeDown'), 15_000);
     }
+    // The demo policies, created through the tenant API, mail their tenant's own address: machine 3 (globex) has a filling disk.
+    assert.equal(stack.policies.globex?.length, 2);
+    const policyMail = await stack.inbox.waitFor((n) => n.via === 'email' && n.receiver === 'oncall@globex.example' && n.status === 'firing', 60_000);
+    assert.match(policyMail.groupLabels.group!, /^PolicyDiskUtilization globex /);
+    assert.ok(!stack.inbox.notifications.some((n) => n.receiver === 'ops@acme.example' && /globex/.test(n.groupLabels.group ?? '')), 'acme is never told of globex');
+    const apiPage = await fetch(`${stack.apiUrl}/`);
+    assert.equal(apiPage.status, 200);
+    assert.match(await apiPage.text(), /<html/i);
+    for (const f of Object.values(stack.tokenFiles)) assert.equal(statSync(f).mode & 0o777, 0o600, `${f} is private`);
     const amAlerts = (await (await fetch(`${stack.managerUrl}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string> }>;
     assert.ok(amAlerts.some((a) => a.labels.alertname === 'NodeDown'), 'the manager API lists NodeDown');
     const html2 = await (await fetch(`${stack.pageUrl}/`)).text();
