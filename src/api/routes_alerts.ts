@@ -8,7 +8,7 @@
 import { SilenceSnapshot } from '../manager/silences.js';
 import { MAX_HISTORY_LIMIT, tenantAlertHistory } from '../store/alert_history.js';
 import { listTenantAlerts } from '../store/manager_alerts.js';
-import { activeSilences } from '../store/tenant_views.js';
+import { loadSilences } from '../store/manager_silences.js';
 import { policyGroupName, rulesKey } from './compile.js';
 import { badFields, type FieldError } from './errors.js';
 import { ok, rfc3339, tenantRoute, type Route } from './routes_common.js';
@@ -19,7 +19,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d
 export const ALERT_ROUTES: readonly Route[] = [
   tenantRoute('GET', '/api/v1/alerts', 'alerts', async (ctx, _req, _params, p) => {
     const now = ctx.clock.now();
-    const [alerts, silences] = await Promise.all([listTenantAlerts(ctx.pool, p.tenant, now), activeSilences(ctx.pool, now)]);
+    const [alerts, silences] = await Promise.all([listTenantAlerts(ctx.pool, p.tenant, now), loadSilences(ctx.pool, now)]);
     const snapshot = new SilenceSnapshot(silences);
     const groups = new Map<string, unknown[]>();
     for (const a of alerts) {

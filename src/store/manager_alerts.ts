@@ -7,7 +7,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { storeMerge, type Alert } from '../manager/alert.js';
 import { alertTenant, upsertEpisodes } from './alert_history.js';
-import type { StorePool } from './pool.js';
+import { inTransaction, type StorePool } from './pool.js';
 
 interface AlertRow extends RowDataPacket {
   fingerprint: string;
@@ -45,9 +45,7 @@ export function alertFromRow(r: AlertRow): Alert {
 export async function putAlerts(pool: StorePool, incoming: readonly Alert[], now: number): Promise<Alert[]> {
   if (incoming.length === 0) return [];
   const fps = [...new Set(incoming.map((a) => a.fingerprint))].sort();
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
+  return inTransaction(pool, async (conn) => {
     const [rows] = await conn.query<AlertRow[]>(`SELECT ${COLUMNS} FROM manager_alerts WHERE fingerprint IN (?) ORDER BY fingerprint FOR UPDATE`, [fps]);
     const current = new Map<string, Alert>(rows.map((r) => [r.fingerprint, alertFromRow(r)]));
     const out: Alert[] = [];
@@ -69,14 +67,8 @@ export async function putAlerts(pool: StorePool, incoming: readonly Alert[], now
     );
     // Every state in order, so an episode a later alert of the batch replaced still gets its row.
     await upsertEpisodes(conn, out, now);
-    await conn.commit();
     return out;
-  } catch (e) {
-    await conn.rollback().catch(() => undefined);
-    throw e;
-  } finally {
-    conn.release();
-  }
+  });
 }
 
 /** One alert by fingerprint, or null. */

@@ -7,7 +7,7 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Alert } from '../manager/alert.js';
 import { alertFromRow } from './manager_alerts.js';
-import type { StorePool } from './pool.js';
+import { inTransaction, type StorePool } from './pool.js';
 
 /** A group as stored. */
 export interface StoredGroup {
@@ -88,9 +88,7 @@ export async function addToGroups(pool: StorePool, items: readonly { readonly gr
     return [g.id, g.groupKey, g.routeId, g.receiver, JSON.stringify(g.groupLabels), now, first];
   });
   const members = [...new Set(items.map((i) => `${i.group.id}\n${i.fingerprint}`))].sort().map((k) => k.split('\n'));
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
+  return inTransaction(pool, async (conn) => {
     await conn.query(
       `INSERT INTO manager_groups (id, group_key, route_id, receiver, group_labels, created_at, next_flush_at)
        VALUES ?
@@ -99,13 +97,7 @@ export async function addToGroups(pool: StorePool, items: readonly { readonly gr
       [rows],
     );
     await conn.query('INSERT IGNORE INTO manager_group_alerts (group_id, fingerprint) VALUES ?', [members]);
-    await conn.commit();
-  } catch (e) {
-    await conn.rollback().catch(() => undefined);
-    throw e;
-  } finally {
-    conn.release();
-  }
+  });
 }
 
 /** Extends every lease `owner` holds to `until`. */
@@ -156,14 +148,9 @@ export async function groupAlerts(pool: StorePool, groupId: string): Promise<Ale
 export async function finishFlush(
   pool: StorePool, groupId: string, owner: string, nextFlushAt: number, resolved: readonly Alert[] | null,
 ): Promise<boolean> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
+  return inTransaction(pool, async (conn) => {
     const [rows] = await conn.query<RowDataPacket[]>('SELECT lease_owner FROM manager_groups WHERE id = ? FOR UPDATE', [groupId]);
-    if (rows[0]?.lease_owner !== owner) {
-      await conn.rollback();
-      return false;
-    }
+    if (rows[0]?.lease_owner !== owner) return false;
     for (const a of resolved ?? []) {
       await conn.query(
         `DELETE ga FROM manager_group_alerts ga JOIN manager_alerts a ON a.fingerprint = ga.fingerprint
@@ -174,14 +161,8 @@ export async function finishFlush(
     const [left] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM manager_group_alerts WHERE group_id = ?', [groupId]);
     if (Number(left[0]!.n) === 0) await conn.query('DELETE FROM manager_groups WHERE id = ?', [groupId]);
     else await conn.query('UPDATE manager_groups SET next_flush_at = ?, has_flushed = 1 WHERE id = ?', [nextFlushAt, groupId]);
-    await conn.commit();
     return true;
-  } catch (e) {
-    await conn.rollback().catch(() => undefined);
-    throw e;
-  } finally {
-    conn.release();
-  }
+  });
 }
 
 /** Deletes a group and its membership (its route is gone from the config). */

@@ -14,7 +14,8 @@ export interface SilenceRecord {
   readonly comment: string;
 }
 
-interface SilenceRow extends RowDataPacket {
+/** A manager_silences row as mysql2 returns it. */
+export interface SilenceRow extends RowDataPacket {
   id: string;
   matchers: string;
   starts_at: number | string;
@@ -24,7 +25,8 @@ interface SilenceRow extends RowDataPacket {
   comment: string;
 }
 
-function fromRow(r: SilenceRow): SilenceRecord {
+/** A row back to a SilenceRecord. */
+export function silenceFromRow(r: SilenceRow): SilenceRecord {
   return {
     id: r.id,
     matchers: JSON.parse(r.matchers) as SilenceRecord['matchers'],
@@ -49,7 +51,7 @@ export async function saveSilence(pool: StorePool, s: SilenceRecord): Promise<vo
 /** One silence, or null. */
 export async function loadSilence(pool: StorePool, id: string): Promise<SilenceRecord | null> {
   const [rows] = await pool.query<SilenceRow[]>('SELECT * FROM manager_silences WHERE id = ?', [id]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return rows[0] ? silenceFromRow(rows[0]) : null;
 }
 
 /** Silences; with `activeAt`, only those active at that time ([startsAt, endsAt)). */
@@ -57,7 +59,7 @@ export async function loadSilences(pool: StorePool, activeAt?: number): Promise<
   const [rows] = activeAt === undefined
     ? await pool.query<SilenceRow[]>('SELECT * FROM manager_silences ORDER BY starts_at, id')
     : await pool.query<SilenceRow[]>('SELECT * FROM manager_silences WHERE starts_at <= ? AND ends_at > ? ORDER BY starts_at, id', [activeAt, activeAt]);
-  return rows.map(fromRow);
+  return rows.map(silenceFromRow);
 }
 
 /** Deletes silences that ended before `before`; returns how many. */

@@ -3,8 +3,8 @@
  * statement binds the tenant as a parameter and every lookup by id is `id = ? AND tenant_id = ?`,
  * so no call reaches another tenant's rows whatever id it is given.
  */
-import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import type { StorePool } from './pool.js';
+import type { RowDataPacket } from 'mysql2/promise';
+import { inTransaction, type StorePool } from './pool.js';
 
 /** A stored policy: its validated body as JSON text, and the columns beside it. */
 export interface PolicyRow {
@@ -193,19 +193,4 @@ export async function machinesByTag(pool: StorePool, tenant: string): Promise<Ma
     out.set(r.tag as string, list);
   }
   return out;
-}
-
-async function inTransaction<T>(pool: StorePool, f: (conn: PoolConnection) => Promise<T>): Promise<T> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
-    const out = await f(conn);
-    await conn.commit();
-    return out;
-  } catch (e) {
-    await conn.rollback().catch(() => undefined);
-    throw e;
-  } finally {
-    conn.release();
-  }
 }

@@ -8,6 +8,22 @@ import type { MySQLConfig } from '../services/mariadb.js';
 /** A pool of connections. */
 export type StorePool = mysql.Pool;
 
+/** Runs `f` in a transaction on one connection: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(pool: StorePool, f: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const out = await f(conn);
+    await conn.commit();
+    return out;
+  } catch (e) {
+    await conn.rollback().catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
+}
+
 /** How big the pool is and how long it waits. */
 export interface PoolOptions {
   /** Default 10. */

@@ -4,8 +4,7 @@
  * `id = ? AND tenant_id = ?` (or `tenant = ?` for silences), so another tenant's id finds nothing.
  */
 import type { RowDataPacket } from 'mysql2/promise';
-import type { MatchType } from '../promql/matcher.js';
-import type { SilenceRecord } from './manager_silences.js';
+import { silenceFromRow, type SilenceRecord, type SilenceRow } from './manager_silences.js';
 import type { StorePool } from './pool.js';
 
 /** A token as its tenant may see it: never the secret nor its hash. */
@@ -103,28 +102,6 @@ export async function renameTenant(pool: StorePool, id: string, name: string): P
   await pool.query('UPDATE tenants SET name = ? WHERE id = ?', [name, id]);
 }
 
-interface SilenceRow extends RowDataPacket {
-  id: string;
-  matchers: string;
-  starts_at: number | string;
-  ends_at: number | string;
-  updated_at: number | string;
-  created_by: string;
-  comment: string;
-}
-
-function silenceFromRow(r: SilenceRow): SilenceRecord {
-  return {
-    id: r.id,
-    matchers: JSON.parse(r.matchers) as { name: string; type: MatchType; value: string }[],
-    startsAt: Number(r.starts_at),
-    endsAt: Number(r.ends_at),
-    updatedAt: Number(r.updated_at),
-    createdBy: r.created_by,
-    comment: r.comment,
-  };
-}
-
 const SILENCE_COLUMNS = 'id, matchers, starts_at, ends_at, updated_at, created_by, comment';
 
 /** The silences the tenant created, newest first. */
@@ -158,10 +135,4 @@ export async function expireTenantSilence(pool: StorePool, tenant: string, id: s
   return (res as { affectedRows: number }).affectedRows === 1;
 }
 
-/** Silences active at `now` (every silence, the operator's too), for showing what mutes an alert. */
-export async function activeSilences(pool: StorePool, now: number): Promise<SilenceRecord[]> {
-  const [rows] = await pool.query<SilenceRow[]>(
-    `SELECT ${SILENCE_COLUMNS} FROM manager_silences WHERE starts_at <= ? AND ends_at > ?`, [now, now]);
-  return rows.map(silenceFromRow);
-}
 

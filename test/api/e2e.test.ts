@@ -9,10 +9,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { parseApiConfig } from '../../src/api/config.js';
 import { startApi, type RunningApi } from '../../src/api/run.js';
 import { parseEvaluateConfig, startEvaluate, type RunningEvaluate } from '../../src/evaluate/run.js';
@@ -22,9 +20,8 @@ import { parseManagerRunConfig, startManager, type RunningManager } from '../../
 import { sharedKafka } from '../../src/services/kafka.js';
 import { testDatabase } from '../../src/services/mariadb.js';
 import { sleep } from '../../src/services/process.js';
+import { smtpServer, type Mail } from '../manager/receivers_helpers.js';
 import { mysqlUrl } from './harness.js';
-
-interface Mail { to: string[]; data: string; at: number }
 
 const ADMIN = 'e2e-admin-token-not-a-real-secret';
 const run = `${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
@@ -38,23 +35,6 @@ let evaluator: RunningEvaluate | undefined;
 let manager: RunningManager | undefined;
 let api: RunningApi | undefined;
 
-async function smtpServer(): Promise<typeof smtp> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true, logger: false, disabledCommands: ['STARTTLS'],
-    onData(stream, session, cb) {
-      let data = '';
-      stream.on('data', (d: Buffer) => (data += d.toString()));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data, at: Date.now() });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-  return { host: `127.0.0.1:${port}`, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${api!.url}${path}`, {

@@ -2,8 +2,6 @@
 // HTTP server on loopback, policies written as the tenant API writes them.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { ManualClock } from '../../src/clock.js';
 import type { PostableAlert } from '../../src/manager/alert.js';
 import { ManagerMetrics } from '../../src/manager/api/index.js';
@@ -14,34 +12,16 @@ import { tenantAlertHistory } from '../../src/store/alert_history.js';
 import { listTenantAlerts } from '../../src/store/manager_alerts.js';
 import { listGroups } from '../../src/store/manager_groups.js';
 import { database, dropDatabase, M, S } from './harness.js';
-import { recordingServer } from './receivers_helpers.js';
+import { recordingServer, smtpServer, type Mail } from './receivers_helpers.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const PA = '11111111-1111-4111-8111-111111111111'; // acme's
 const PB = '22222222-2222-4222-8222-222222222222'; // globex's
 const HOOK_SECRET = 'T000/B000/acme-hook-s3cret';
 
-interface Mail { to: string[]; data: string }
 let smtp: { host: string; mails: Mail[]; close(): Promise<void> };
 let slack: Awaited<ReturnType<typeof recordingServer>>;
 
-async function smtpServer(): Promise<typeof smtp> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true, logger: false, disabledCommands: ['STARTTLS'],
-    onData(stream, session, cb) {
-      let data = '';
-      stream.on('data', (d: Buffer) => (data += d.toString()));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-  return { host: `127.0.0.1:${port}`, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 before(async () => {
   smtp = await smtpServer();

@@ -1,43 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { integrationsFor } from '../../src/manager/receivers/index.js';
-import { context, deadPort, FIRING, receiver, RESOLVED } from './receivers_helpers.js';
-
-interface Mail { from: string; to: string[]; data: string; user?: string; secure: boolean }
-
-/** A loopback SMTP server that records mails; `failWith` rejects DATA with that SMTP code. */
-async function smtp(opts: Partial<SMTPServerOptions> = {}, failWith?: number): Promise<{ host: string; mails: Mail[]; close: () => Promise<void> }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    logger: false,
-    ...opts,
-    onData(stream, session, cb) {
-      let data = '';
-      stream.on('data', (d: Buffer) => (data += d.toString()));
-      stream.on('end', () => {
-        if (failWith !== undefined) {
-          const err = Object.assign(new Error(failWith >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: failWith });
-          cb(err);
-          return;
-        }
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data,
-          ...(session.user ? { user: String(session.user) } : {}),
-          secure: session.secure,
-        });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-  return { host: `127.0.0.1:${port}`, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
+import { context, deadPort, FIRING, receiver, RESOLVED, smtpServer as smtp } from './receivers_helpers.js';
 
 const PASSWORD = 'hunter2-very-s3cret';
 

@@ -1,6 +1,7 @@
-/** Shared fixtures of the receiver tests: a notification context, alerts, a recording HTTP server. */
+/** Shared fixtures of the receiver tests: a notification context, alerts, a recording HTTP server, a recording SMTP server. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { NotifyAlert } from '../../src/manager/alert.js';
 import { parseManagerConfig, type ReceiverConfig } from '../../src/manager/config.js';
 import { InhibitionSnapshot } from '../../src/manager/inhibit.js';
@@ -70,4 +71,39 @@ export async function deadPort(): Promise<number> {
   const port = (s.address() as AddressInfo).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/** A mail as the SMTP server received it. */
+export interface Mail { from: string; to: string[]; data: string; user?: string; secure: boolean; at: number }
+
+/** A loopback SMTP server (the smtp-server package) that records mails; `failWith` rejects DATA with that SMTP code. */
+export async function smtpServer(opts: Partial<SMTPServerOptions> = {}, failWith?: number): Promise<{ host: string; mails: Mail[]; close: () => Promise<void> }> {
+  const mails: Mail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    logger: false,
+    ...opts,
+    onData(stream, session, cb) {
+      let data = '';
+      stream.on('data', (d: Buffer) => (data += d.toString()));
+      stream.on('end', () => {
+        if (failWith !== undefined) {
+          cb(Object.assign(new Error(failWith >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: failWith }));
+          return;
+        }
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data,
+          ...(session.user ? { user: String(session.user) } : {}),
+          secure: session.secure,
+          at: Date.now(),
+        });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  return { host: `127.0.0.1:${port}`, mails, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
