@@ -7,14 +7,12 @@
 // duplicate per failover.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, connect, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { encodeAlertEvent, type AlertEvent } from '../../src/evaluate/event.js';
 import { fingerprint } from '../../src/evaluate/fingerprint.js';
@@ -24,8 +22,8 @@ import { sharedKafka } from '../../src/services/kafka.js';
 import { testDatabase, type MySQLConfig } from '../../src/services/mariadb.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createPool, type StorePool } from '../../src/store/pool.js';
+import { ManagerProcess } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TICK_MS = 200;
 const LEASE_MS = 2_000;
 
@@ -115,39 +113,10 @@ class Proxy {
   }
 }
 
-/** One `vigil manager` child process. */
-class Instance {
-  readonly lines: string[] = [];
-  readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-
-  constructor(readonly name: string, args: string[]) {
-    this.child = spawn(process.execPath, ['bin/vigil.js', 'manager', '--instance', name, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString('utf8');
-      const parts = buf.split('\n');
-      buf = parts.pop()!;
-      this.lines.push(...parts);
-    };
-    this.child.stdout!.on('data', onData);
-    this.child.stderr!.on('data', onData);
-    this.exited = new Promise((r) => this.child.once('exit', () => r()));
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async kill9(): Promise<void> {
-    if (this.alive) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-}
 
 /** The world of one timeline: a topic, a consumer group, receivers, manager children. */
 class Fleet {
-  readonly instances: Instance[] = [];
+  readonly instances: ManagerProcess[] = [];
   readonly hook = new Recorder(200);
   readonly pd = new Recorder(202);
   private dir = '';
@@ -177,7 +146,7 @@ receivers:
     await this.admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
     this.producer = new SafeProducer(kafkaClient({ brokers: this.brokers.split(','), logLevel: 'nothing' }));
     for (const name of names) {
-      this.instances.push(new Instance(name, [
+      this.instances.push(new ManagerProcess(name, [
         '--config', config, '--mysql-url', this.mysqlUrl, '--brokers', this.brokers, '--topic', this.topic, '--group', `${this.topic}.group`,
         '--port', '0', '--listen-host', '127.0.0.1', '--tick', String(TICK_MS), '--lease', String(LEASE_MS),
       ]));
@@ -190,7 +159,7 @@ receivers:
     }
   }
 
-  instance(name: string): Instance {
+  instance(name: string): ManagerProcess {
     return this.instances.find((i) => i.name === name)!;
   }
 

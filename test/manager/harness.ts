@@ -1,11 +1,13 @@
 // A manager world for timeline tests: one MariaDB database, a ManualClock, one or more
 // dispatcher instances sharing both, and recording integrations per receiver.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { ManualClock } from '../../src/clock.js';
 import { parseManagerConfig, type ManagerConfig } from '../../src/manager/config.js';
 import { Dispatcher, type FlushReport } from '../../src/manager/dispatch.js';
 import type { PostableAlert } from '../../src/manager/alert.js';
 import { RecordingIntegration, type RecordedNotification } from '../../src/manager/receivers/recording.js';
 import { testDatabase, type MySQLConfig } from '../../src/services/mariadb.js';
+import { projectRoot } from '../../src/services/process.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createPool, type StorePool } from '../../src/store/pool.js';
 
@@ -108,4 +110,34 @@ function line(n: RecordedNotification): string {
   if (n.firing.length > 0) parts.push(`firing[${n.firing.join(',')}]`);
   if (n.resolved.length > 0) parts.push(`resolved[${n.resolved.join(',')}]`);
   return parts.join(' ');
+}
+
+/** One `vigil manager` child process (`node bin/vigil.js manager --instance NAME ...`), its output kept by line. */
+export class ManagerProcess {
+  readonly lines: string[] = [];
+  readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+
+  constructor(readonly name: string, args: string[]) {
+    this.child = spawn(process.execPath, ['bin/vigil.js', 'manager', '--instance', name, ...args], { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString('utf8');
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      this.lines.push(...parts);
+    };
+    this.child.stdout!.on('data', onData);
+    this.child.stderr!.on('data', onData);
+    this.exited = new Promise((r) => this.child.once('exit', () => r()));
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async kill9(): Promise<void> {
+    if (this.alive) this.child.kill('SIGKILL');
+    await this.exited;
+  }
 }

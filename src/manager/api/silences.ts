@@ -3,8 +3,7 @@
  * Alertmanager's getSilencesHandler does), get one, expire one.
  */
 import { jsonResponse, textResponse, type HttpRequest, type HttpResponse } from '../../http/server.js';
-import type { MatchType } from '../../promql/matcher.js';
-import { matchesAll } from '../matchers.js';
+import type { Matcher, MatchType } from '../../promql/matcher.js';
 import { SilenceError, silenceState, type Silence, type SilenceInput } from '../silences.js';
 import { ApiError, dateTime, errorResponse, filterParam, jsonBody, parseDateTime, type ManagerApiContext } from './common.js';
 
@@ -106,16 +105,23 @@ function compareSilences(a: Silence, b: Silence, now: number): number {
   return b.endsAt - a.endsAt;
 }
 
-/** GET /api/v2/silences: a filter matches a silence when it accepts the labels the silence's equality matchers name. */
+/**
+ * Whether a silence passes a list filter, as Alertmanager 0.25's CheckSilenceMatchesFilterLabels:
+ * every filter matcher must equal one of the silence's matchers (same name, same type, same
+ * value, compared as text). A filter says which silences were written with that matcher, not
+ * which alerts they mute: `job=~"a.*"` finds only silences with that very regex, and `job!="x"`
+ * only silences holding `job!="x"`.
+ */
+export function silenceMatchesFilter(s: Pick<Silence, 'matchers'>, filter: readonly Matcher[]): boolean {
+  return filter.every((f) => s.matchers.some((m) => m.name === f.name && m.type === f.type && m.value === f.value));
+}
+
+/** GET /api/v2/silences, filtered by silenceMatchesFilter and sorted as Alertmanager's SortSilences. */
 export async function getSilences(ctx: ManagerApiContext, req: HttpRequest): Promise<HttpResponse> {
   const filter = filterParam(req.query);
   const now = ctx.clock.now();
   const all = await ctx.dispatcher.silences.list();
-  const kept = all.filter((s) => {
-    const labels: Record<string, string> = {};
-    for (const m of s.matchers) if (m.type === '=') labels[m.name] = m.value;
-    return matchesAll(filter, labels);
-  });
+  const kept = all.filter((s) => silenceMatchesFilter(s, filter));
   kept.sort((a, b) => compareSilences(a, b, now));
   return jsonResponse(200, kept.map((s) => gettableSilence(s, now)));
 }
