@@ -34,6 +34,9 @@ import { fleet, scrapeTime, SCRAPE_INTERVAL, type FleetSeries } from './fleet.js
 
 const now = () => performance.now();
 const SERIES_PER_RECORD = 2_000;
+/** The evaluators' session timeout: the local broker allows it (group.min.session.timeout.ms=1000). */
+const SESSION_MS = Number(process.env.VIGIL_BENCH_SESSION_MS ?? 3_000);
+const HEARTBEAT_MS = Number(process.env.VIGIL_BENCH_HEARTBEAT_MS ?? 500);
 
 function topicsOf(prefix: string): TopicNames {
   return topicNames({ samples: `${prefix}.samples`, alerts: `${prefix}.alerts`, rules: `${prefix}.rules`, state: `${prefix}.state` });
@@ -44,6 +47,18 @@ async function createTopics(kafka: Kafka, names: TopicNames, partitions: number)
   await admin.connect();
   try {
     await ensureTopics(admin, { names, samplesPartitions: partitions });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes the bench's topics (`prefix`*): a run writes ~64 MB to the shared broker. */
+async function deleteTopics(kafka: Kafka, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
   } finally {
     await admin.disconnect();
   }
@@ -126,11 +141,19 @@ function quantile(xs: number[], q: number): number {
 
 async function evaluator(name: string, brokers: string, names: TopicNames, group: string, rules: string[], dirs: { logs: string; configs: string }, extra: Record<string, unknown> = {}): Promise<RunningChild> {
   const port = await freePort();
+  // VIGIL_BENCH_CPU_PROF=DIR: each evaluator writes a V8 CPU profile into DIR when it stops.
+  const prof = process.env.VIGIL_BENCH_CPU_PROF;
+  const preload = join(projectRoot(), 'bench', 'cpu_prof.js');
   return startChild({
     name, role: 'evaluate', url: `http://127.0.0.1:${port}`,
+    ...(prof ? { env: { NODE_OPTIONS: `--import=${preload}`, VIGIL_CPU_PROF_DIR: prof } } : {}),
     config: {
       listen: { host: '127.0.0.1', port },
-      kafka: { brokers, topics: names, groupId: group, clientId: name, sessionTimeoutMs: 6_000 },
+      kafka: {
+        brokers, topics: names, groupId: group, clientId: name, sessionTimeoutMs: SESSION_MS, heartbeatIntervalMs: HEARTBEAT_MS,
+        // VIGIL_BENCH_FETCH='{"maxBytesPerPartition":...}' tries other fetch options.
+        ...(process.env.VIGIL_BENCH_FETCH ? { fetch: JSON.parse(process.env.VIGIL_BENCH_FETCH) as unknown } : {}),
+      },
       rules, rulesTopic: false,
       evaluation: { snapshotIntervalMs: 60_000, ...extra },
     },
@@ -293,7 +316,10 @@ export async function main(args: string[]): Promise<void> {
       result.takeover_replay_s = Number((result.takeover_s - result.takeover_assign_s).toFixed(2));
       result.takeover_series = takeoverSeries;
       result.takeover_samples = takeoverSeries * tsteps;
-      console.log(`(d) partition of ${takeoverSeries} series (${tsteps} scrapes in the log): kill -9 of the owner to successor caught up ${result.takeover_s} s: partition assigned after ${result.takeover_assign_s} s (session timeout 6 s), restore + replay to the head ${result.takeover_replay_s} s`);
+      await sleep(300);
+      // The successor's own account: when it restored the snapshot and reached the head.
+      for (const line of readFileSync(successor.logFile, 'utf8').split('\n')) if (/partition 0: (restored|at the head)/.test(line)) console.log(`    successor: ${line}`);
+      console.log(`(d) partition of ${takeoverSeries} series (${tsteps} scrapes in the log): kill -9 of the owner to successor caught up ${result.takeover_s} s: partition assigned after ${result.takeover_assign_s} s (session timeout ${SESSION_MS / 1000} s), restore + replay to the head ${result.takeover_replay_s} s`);
     } catch (e) {
       // Reported, not hidden: the JSON line then has no takeover_s.
       console.log(`(d) takeover NOT measured: ${(e as Error).message}`);
@@ -301,6 +327,7 @@ export async function main(args: string[]): Promise<void> {
     }
   } finally {
     for (const c of children) await c.stop().catch(() => undefined);
+    await deleteTopics(kafka, prefix).catch(() => undefined);
     await dropDatabase(db).catch(() => undefined);
     if (!process.env.VIGIL_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
   }

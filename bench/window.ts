@@ -3,13 +3,15 @@
  * Prints the fleet's mix, append rate, bytes per series (heap + array buffers delta
  * after gc, after a warm-up) and select latency for typical rule selectors; ends with
  * one JSON line.
- * Args: [series] [samplesPerSeries].
+ * Args: [series] [samplesPerSeries]; or `steady [series] [windowMinutes] [windows] [chunkRangeMinutes,...]`
+ * for the steady state with truncation (window_steady.ts).
  */
 import { newMatcher, type Matcher } from '../src/promql/matcher.js';
 import { chunkRangeFor } from '../src/evaluate/window_length.js';
 import { SeriesWindow } from '../src/window/window.js';
 import { SCRAPE_INTERVAL } from './fleet.js';
 import { fill, fleetData, heapInUse, warmUp } from './load.js';
+import { steady } from './window_steady.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 /** Input data stays referenced here, so V8 cannot free it mid-measurement and skew the heap delta. */
@@ -23,8 +25,9 @@ function pct(xs: number[], p: number): number {
 const ms = (n: number) => n.toFixed(3);
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** Runs the bench. */
+/** Runs the bench (`steady ...` runs the steady-state mode of window_steady.ts). */
 export async function main(args: string[] = []): Promise<void> {
+  if (args[0] === 'steady') return steady(args.slice(1));
   const nSeries = Number(args[0] ?? 100_000);
   const steps = Number(args[1] ?? 60);
   const start = 1_700_000_000_000;

@@ -27,6 +27,33 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** kafkajs fetch options of the samples consumer. */
+export interface FetchOptions {
+  /** Bytes fetched per partition and request: bounds a batch's work. */
+  readonly maxBytesPerPartition: number;
+  /** Bytes per fetch request over all partitions. */
+  readonly maxBytes: number;
+  /** The broker answers a fetch once it has this many bytes (or maxWaitTimeMs passed). */
+  readonly minBytes: number;
+  /** Longest wait of a fetch at the head; a takeover's seek waits for the fetch in flight. */
+  readonly maxWaitTimeMs: number;
+  /** Batches of different partitions applied at once (interleaved at their awaits). */
+  readonly partitionsConsumedConcurrently: number;
+}
+
+/**
+ * Fetch defaults, chosen with the pipeline bench (docs/benchmarks.md): 4 MiB a partition
+ * (about 80 records of 2,000 series) halves the fetch round trips the evaluator waits on
+ * at 1 MiB; a batch is still applied in heartbeating slices.
+ */
+export const DEFAULT_FETCH: FetchOptions = {
+  maxBytesPerPartition: 4 << 20,
+  maxBytes: 16 << 20,
+  minBytes: 1,
+  maxWaitTimeMs: 250,
+  partitionsConsumedConcurrently: 1,
+};
+
 /** Where events and snapshots go (SafeProducer in production). */
 export interface EventProducer {
   send(topic: string, messages: Message[]): Promise<unknown>;
@@ -47,12 +74,12 @@ export interface EvaluateConsumerOptions extends PartitionWorkerOptions {
   /** Seek this much earlier than snapshot time − window, for accept-time vs sample-time skew (default 60 s). */
   readonly replaySlackMs?: number;
   readonly sessionTimeoutMs?: number;
+  /** Heartbeat period (default a sixth of the session timeout). */
+  readonly heartbeatIntervalMs?: number;
   /** Work between heartbeats and event-loop yields inside a batch (default 100 ms). */
   readonly sliceMs?: number;
-  /** Longest wait of a fetch at the head of its partitions (default 250 ms). */
-  readonly maxWaitMs?: number;
-  /** Bytes fetched per partition and request (default 1 MiB): bounds a batch's work. */
-  readonly maxBytesPerPartition?: number;
+  /** Fetch options (DEFAULT_FETCH for those not given). */
+  readonly fetch?: Partial<FetchOptions>;
   readonly log?: (line: string) => void;
 }
 
@@ -75,6 +102,8 @@ export interface PartitionProgress {
   committed: number;
   /** True while replaying records a predecessor already processed. */
   replaying: boolean;
+  /** performance.now() at assignment, until the first batch that reaches the head (then null). */
+  assignedAt: number | null;
 }
 
 /** A consumer-group member evaluating its partitions. */
@@ -93,21 +122,24 @@ export class EvaluateConsumer {
   private readonly log: (line: string) => void;
   private running = false;
   private readonly sliceMs: number;
+  private readonly concurrency: number;
 
   constructor(private readonly o: EvaluateConsumerOptions) {
-    const session = o.sessionTimeoutMs ?? 10_000;
+    const session = o.sessionTimeoutMs ?? 6_000;
     this.sliceMs = o.sliceMs ?? 100;
-    const perPartition = o.maxBytesPerPartition ?? 1 << 20;
+    const f = { ...DEFAULT_FETCH, ...o.fetch };
+    this.concurrency = f.partitionsConsumedConcurrently;
     this.consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: session,
-      heartbeatInterval: Math.max(100, Math.floor(session / 5)),
+      heartbeatInterval: o.heartbeatIntervalMs ?? Math.max(100, Math.floor(session / 6)),
       // A member finishing a slice must still make it back into the group.
       rebalanceTimeout: Math.max(session, 10_000),
       // A takeover's seek waits for the fetch in flight, which long-polls this long at the head.
-      maxWaitTimeInMs: o.maxWaitMs ?? 250,
-      maxBytesPerPartition: perPartition,
-      maxBytes: Math.max(perPartition, 10 << 20),
+      maxWaitTimeInMs: f.maxWaitTimeMs,
+      minBytes: f.minBytes,
+      maxBytesPerPartition: f.maxBytesPerPartition,
+      maxBytes: Math.max(f.maxBytesPerPartition, f.maxBytes),
     });
     this.admin = o.kafka.admin();
     this.log = o.log ?? (() => undefined);
@@ -165,6 +197,7 @@ export class EvaluateConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.concurrency,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }
@@ -251,6 +284,10 @@ export class EvaluateConsumer {
       this.stats.snapshotsWritten++;
     }
     prog.lag = Math.max(0, Number(batch.highWatermark) - (last + 1));
+    if (prog.lag === 0 && prog.assignedAt !== null) {
+      this.log(`evaluate: partition ${p}: at the head ${((performance.now() - prog.assignedAt) / 1000).toFixed(2)} s after assignment (${w.stats.records} records applied)`);
+      prog.assignedAt = null;
+    }
     // The fetch position moves on during a replay too; only the commit waits for new ground.
     payload.resolveOffset(String(last));
     if (last + 1 > prog.committed) {
@@ -285,6 +322,7 @@ export class EvaluateConsumer {
 
   /** Sets up a newly assigned partition: restores its snapshot and seeks back to replay the window. */
   private async takeover(p: number): Promise<void> {
+    const started = performance.now();
     const topic = this.o.topics.samples;
     const [committedRaw] = (await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [topic] }))
       .flatMap((t) => t.partitions).filter((x) => x.partition === p);
@@ -311,13 +349,13 @@ export class EvaluateConsumer {
     if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
     const startAt = seekTo >= 0 ? seekTo : Math.max(0, committedOffset);
     this.workers.set(p, w);
-    this.progress.set(p, { partition: p, lag: Math.max(0, high - startAt), committed: committedOffset, replaying: snap !== null });
+    this.progress.set(p, { partition: p, lag: Math.max(0, high - startAt), committed: committedOffset, replaying: snap !== null, assignedAt: started });
     this.stats.takeovers++;
     if (snap === null || snap.watermark === null) {
       this.log(`evaluate: partition ${p}: no snapshot, fresh window from offset ${committedOffset < 0 ? this.o.startFrom ?? 'earliest' : committedOffset}`);
       return;
     }
-    this.log(`evaluate: partition ${p}: restored snapshot at ${new Date(snap.watermark).toISOString()}, replaying from offset ${seekTo} (committed ${committedOffset}, emitted through ${meta.evaluatedThrough ?? 'unknown'})`);
+    this.log(`evaluate: partition ${p}: restored snapshot at ${new Date(snap.watermark).toISOString()}, replaying from offset ${seekTo} (committed ${committedOffset}, emitted through ${meta.evaluatedThrough ?? 'unknown'}; ${Math.round(performance.now() - started)} ms after assignment)`);
     if (seekTo < 0) return;
     this.seeking.set(p, seekTo);
     this.consumer.seek({ topic, partition: p, offset: String(seekTo) });

@@ -10,7 +10,7 @@ import { MetricsWriter, EXPOSITION_CONTENT_TYPE } from '../http/exposition.js';
 import { createHttpServer, textResponse, type Handler } from '../http/server.js';
 import { kafkaClient, SafeProducer } from '../kafka/producer.js';
 import { topicNames } from '../kafka/topics.js';
-import { EvaluateConsumer } from './consumer.js';
+import { DEFAULT_FETCH, EvaluateConsumer } from './consumer.js';
 import { createEvaluatorApi } from './http.js';
 import { evaluatorMetrics } from './metrics.js';
 import { RuleSources } from './rules_source.js';
@@ -25,6 +25,7 @@ const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) =>
 });
 const ms = z.number().int().nonnegative();
 const positiveMs = z.number().int().positive();
+const fetchBytes = z.number().int().min(1024);
 
 /** The schema of the evaluator's configuration (a YAML or JSON file; flags override). */
 export const EvaluateConfigSchema = z.object({
@@ -39,8 +40,24 @@ export const EvaluateConfigSchema = z.object({
     topics: z.object({ samples: z.string().min(1), alerts: z.string().min(1), rules: z.string().min(1), state: z.string().min(1) }).strict().partial().default({}),
     /** Where partitions without a committed offset (and without a snapshot) start. */
     startFrom: z.enum(['earliest', 'latest']).default('earliest'),
-    sessionTimeoutMs: positiveMs.min(1000).default(10_000),
+    /**
+     * Failure detection: a member silent this long is dropped and its partitions move, so
+     * a takeover after a crash starts this late. The default is the lowest a stock broker
+     * accepts (group.min.session.timeout.ms = 6 s); with that lowered, 3 s is safe (batches
+     * heartbeat every slice of work): see docs/services.md, "An existing Kafka".
+     */
+    sessionTimeoutMs: positiveMs.min(1000).default(6_000),
+    /** Heartbeat period; default a sixth of the session timeout (also how soon a member hears of a rebalance). */
+    heartbeatIntervalMs: positiveMs.min(100).optional(),
     sendTimeoutMs: positiveMs.default(10_000),
+    /** kafkajs fetch options of the samples consumer (see EvaluateConsumerOptions). */
+    fetch: z.object({
+      maxBytesPerPartition: fetchBytes.default(DEFAULT_FETCH.maxBytesPerPartition),
+      maxBytes: fetchBytes.default(DEFAULT_FETCH.maxBytes),
+      minBytes: z.number().int().positive().default(DEFAULT_FETCH.minBytes),
+      maxWaitTimeMs: positiveMs.default(DEFAULT_FETCH.maxWaitTimeMs),
+      partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(DEFAULT_FETCH.partitionsConsumedConcurrently),
+    }).strict().default({}),
     logLevel: z.enum(['nothing', 'error', 'warn', 'info']).default('error'),
   }).strict(),
   /** Rule file directories or globs. */
@@ -146,6 +163,8 @@ export async function startEvaluate(config: EvaluateConfig, options: { log?: (li
     futureSlackMs: ev.futureSlackMs,
     snapshotIntervalMs: ev.snapshotIntervalMs,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    ...(config.kafka.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: config.kafka.heartbeatIntervalMs }),
+    fetch: config.kafka.fetch,
     log,
   });
   const c = consumer;

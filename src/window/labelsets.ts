@@ -22,23 +22,29 @@ const MIN_CONTEXT = 3;
 /** Masks are varints of one bit per label; sets longer than this are stored whole. */
 const MAX_MASKED = 28;
 const MAX_LOAD = 0.8;
+/** Arena offset of a slot without a set (never added, or removed). */
+const REMOVED = 0xffffffff;
 /** Growth of the arena and offsets: small steps keep the unused tail small. */
 const GROWTH = 1.125;
 /** Growth of the table: every rehash re-hashes each set, so it grows in bigger steps. */
 const TABLE_GROWTH = 1.3;
 
-/** Hash of a label set over its names and values (FNV-1a over UTF-16 code units). */
-export function hashLabels(ls: Labels): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < ls.length; i++) {
-    const l = ls[i]!;
-    const n = l.name;
-    for (let j = 0; j < n.length; j++) h = Math.imul(h ^ n.charCodeAt(j), 0x01000193);
-    h = Math.imul(h ^ 0xff, 0x01000193);
-    const v = l.value;
-    for (let j = 0; j < v.length; j++) h = Math.imul(h ^ v.charCodeAt(j), 0x01000193);
-    h = Math.imul(h ^ 0xfe, 0x01000193);
+/**
+ * Hash of a label set by its pair ids (in label-name order): integers, so a rehash or a
+ * removal re-hashes a set without touching its strings. Finished with murmur3's fmix32,
+ * since buckets come from the high bits and tags from the low ones.
+ */
+export function hashPairs(pairs: ArrayLike<number>, n: number): number {
+  let h = 0x811c9dc5 ^ n;
+  for (let i = 0; i < n; i++) {
+    h = Math.imul(h ^ pairs[i]!, 0x01000193);
+    h ^= h >>> 15;
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
@@ -48,7 +54,9 @@ export class LabelSets {
   private arena = new Uint8Array(1 << 16);
   private top = 0;
   /** Arena offset of each slot's set. */
-  private offsets = new Uint32Array(1024);
+  private offsets = new Uint32Array(1024).fill(REMOVED);
+  /** One past the highest slot added. */
+  private slotTop = 0;
   /** Arena offset of each context. */
   private contexts = new Uint32Array(64);
   private contextCount = 0;
@@ -67,13 +75,14 @@ export class LabelSets {
   /** Stores the label set of a new `slot` given its pair ids (in label-name order). */
   add(slot: number, pairs: readonly number[], hash: number): void {
     if (slot >= this.offsets.length) {
-      const o = new Uint32Array(Math.ceil(Math.max(slot + 1, this.offsets.length * GROWTH)));
+      const o = new Uint32Array(Math.ceil(Math.max(slot + 1, this.offsets.length * GROWTH))).fill(REMOVED);
       o.set(this.offsets);
       this.offsets = o;
     }
     const ctx = this.chooseContext(pairs);
     this.reserve(5 * (pairs.length + 4));
     this.offsets[slot] = this.top;
+    if (slot >= this.slotTop) this.slotTop = slot + 1;
     if (ctx < 0) {
       this.putVarint(pairs.length << 1);
       for (const p of pairs) this.putVarint(p);
@@ -100,6 +109,15 @@ export class LabelSets {
     return Array.from(this.scratch.subarray(0, n));
   }
 
+  /** The OR of `flags[p]` over the pairs p of `slot` (select's per-candidate check; allocates nothing). */
+  flagsOf(slot: number, flags: Int32Array): number {
+    const n = this.decode(slot);
+    const s = this.scratch;
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc |= flags[s[i]!]!;
+    return acc;
+  }
+
   /** The labels of `slot`, built from shared per-pair Label objects. */
   labels(slot: number): Labels {
     const n = this.decode(slot);
@@ -109,46 +127,35 @@ export class LabelSets {
     return out;
   }
 
-  /** Slot holding exactly `ls` (with precomputed `hash`), or -1. */
-  find(ls: Labels, hash: number): number {
+  /** Slot holding exactly the `n` pair ids `pairs` (whose hashPairs is `hash`), or -1. */
+  find(pairs: ArrayLike<number>, n: number, hash: number): number {
     const t = this.table;
     const size = t.length;
     const tag = (hash & 0x7f) << SLOT_BITS;
     for (let i = bucketOf(hash, size); ; i = i + 1 === size ? 0 : i + 1) {
       const e = t[i]!;
       if (e === EMPTY) return -1;
-      if ((e & ~SLOT_PART) >>> 0 === tag >>> 0 && (e & SLOT_PART) !== 0 && this.equals((e & SLOT_PART) - 1, ls)) {
+      if ((e & ~SLOT_PART) >>> 0 === tag >>> 0 && (e & SLOT_PART) !== 0 && this.equals((e & SLOT_PART) - 1, pairs, n)) {
         return (e & SLOT_PART) - 1;
       }
     }
   }
 
-  /** Removes `slot` (whose labels hash to `hash`) from the lookup table. */
+  /** Removes `slot` (whose labels hash to `hash`) from the lookup table; its set is not read again. */
   remove(slot: number, hash: number): void {
     const t = this.table;
     const size = t.length;
     for (let i = bucketOf(hash, size); ; i = i + 1 === size ? 0 : i + 1) {
       const e = t[i]!;
-      if (e === EMPTY) return;
-      if ((e & SLOT_PART) === slot + 1) { t[i] = TOMBSTONE; return; }
+      if (e === EMPTY) break;
+      if ((e & SLOT_PART) === slot + 1) { t[i] = TOMBSTONE; break; }
     }
+    this.offsets[slot] = REMOVED;
   }
 
-  /** Hash of the stored labels of `slot`, as hashLabels of its labels. */
+  /** hashPairs of the stored set of `slot`. */
   hashOf(slot: number): number {
-    const n = this.decode(slot);
-    const pl = this.symbols.pairLabel;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < n; i++) {
-      const l = pl[this.scratch[i]!]!;
-      const nm = l.name;
-      for (let j = 0; j < nm.length; j++) h = Math.imul(h ^ nm.charCodeAt(j), 0x01000193);
-      h = Math.imul(h ^ 0xff, 0x01000193);
-      const v = l.value;
-      for (let j = 0; j < v.length; j++) h = Math.imul(h ^ v.charCodeAt(j), 0x01000193);
-      h = Math.imul(h ^ 0xfe, 0x01000193);
-    }
-    return h >>> 0;
+    return hashPairs(this.scratch, this.decode(slot));
   }
 
   /** Heap bytes of the arena, offsets, contexts and table. */
@@ -242,17 +249,11 @@ export class LabelSets {
     return n;
   }
 
-  private equals(slot: number, ls: Labels): boolean {
+  private equals(slot: number, pairs: ArrayLike<number>, n: number): boolean {
     // Decodes into scratch: this runs on every getRef, so it must not allocate.
-    const n = this.decode(slot);
-    if (n !== ls.length) return false;
-    const pl = this.symbols.pairLabel;
+    if (this.decode(slot) !== n) return false;
     const s = this.scratch;
-    for (let k = 0; k < n; k++) {
-      const x = pl[s[k]!]!;
-      const y = ls[k]!;
-      if (x.name !== y.name || x.value !== y.value) return false;
-    }
+    for (let k = 0; k < n; k++) if (s[k] !== pairs[k]) return false;
     return true;
   }
 
@@ -268,22 +269,24 @@ export class LabelSets {
 
   /**
    * Rebuilds the table without tombstones, sized to the live entries: any size works
-   * (buckets come from the hash's high bits), so it need not double.
+   * (buckets come from the hash's high bits), so it need not double. Sets are re-hashed
+   * in slot order, which reads the arena front to back instead of at random.
    */
   private rehash(): void {
-    const live: number[] = [];
-    for (const e of this.table) if (e !== EMPTY && e !== TOMBSTONE) live.push((e & SLOT_PART) - 1);
+    let live = 0;
+    for (let slot = 0; slot < this.slotTop; slot++) if (this.offsets[slot] !== REMOVED) live++;
     let size = this.table.length;
-    if (live.length + 1 > size * MAX_LOAD * 0.7) size = Math.ceil(size * TABLE_GROWTH);
+    if (live + 1 > size * MAX_LOAD * 0.7) size = Math.ceil(size * TABLE_GROWTH);
     const t = new Uint32Array(size);
-    for (const slot of live) {
+    for (let slot = 0; slot < this.slotTop; slot++) {
+      if (this.offsets[slot] === REMOVED) continue;
       const h = this.hashOf(slot);
       let i = bucketOf(h, size);
       while (t[i] !== EMPTY) i = i + 1 === size ? 0 : i + 1;
       t[i] = (((h & 0x7f) << SLOT_BITS) | (slot + 1)) >>> 0;
     }
     this.table = t;
-    this.filled = live.length;
+    this.filled = live;
   }
 
   private reserve(n: number): void {

@@ -5,14 +5,15 @@
  */
 import type { Label } from '../promql/labels.js';
 
-/** Pair ids are packed from two symbol ids; this bounds the symbol count. */
+/** Bounds the symbol count, so a runaway label generator fails loudly. */
 const SYMBOL_LIMIT = 2 ** 26;
 
 /** Strings and label pairs of one window. */
 export class SymbolTable {
   private readonly ids = new Map<string, number>();
   private readonly strings: string[] = [];
-  private readonly pairIds = new Map<number, number>();
+  /** Pair ids by name, then value: string keys, whose hashes V8 caches in the strings. */
+  private readonly pairIds = new Map<string, Map<string, number>>();
   /** Name symbol of each pair. */
   readonly pairName: number[] = [];
   /** Value symbol of each pair. */
@@ -49,19 +50,25 @@ export class SymbolTable {
 
   /** Pair id of (name, value) symbols, or -1 when unknown. */
   lookupPair(name: number, value: number): number {
-    const id = this.pairIds.get(name * SYMBOL_LIMIT + value);
+    return this.findPair(this.strings[name]!, this.strings[value]!);
+  }
+
+  /** Pair id of a label, or -1 when unknown: two lookups, nothing interned. */
+  findPair(name: string, value: string): number {
+    const id = this.pairIds.get(name)?.get(value);
     return id === undefined ? -1 : id;
   }
 
   /** Pair id of a label, interning it. */
   internPair(name: string, value: string): number {
-    const n = this.intern(name);
-    const v = this.intern(value);
-    const key = n * SYMBOL_LIMIT + v;
-    let id = this.pairIds.get(key);
+    let values = this.pairIds.get(name);
+    if (values === undefined) this.pairIds.set(name, (values = new Map()));
+    let id = values.get(value);
     if (id === undefined) {
+      const n = this.intern(name);
+      const v = this.intern(value);
       id = this.pairName.length;
-      this.pairIds.set(key, id);
+      values.set(value, id);
       this.pairName.push(n);
       this.pairValue.push(v);
       this.pairLabel.push(Object.freeze({ name: this.strings[n]!, value: this.strings[v]! }));

@@ -10,7 +10,7 @@ import type { Matcher } from '../promql/matcher.js';
 import type { Querier, SeriesData } from '../promql/value.js';
 import { BitReader, BitWriter, BLOCK_BITS, BlockArena, copyChain } from './blocks.js';
 import { bitsToFloat, ChunkDecoder, ChunkEncoder, floatHi, lastLo, NAN_HI, NAN_LO, STALE_HI, STALE_LO } from './codec.js';
-import { hashLabels, LabelSets } from './labelsets.js';
+import { hashPairs, LabelSets } from './labelsets.js';
 import { Postings } from './postings.js';
 import { SealedStore } from './sealed.js';
 import { resolveMatchers } from './select.js';
@@ -120,6 +120,9 @@ export class SeriesWindow implements Querier {
   private cBits = new Uint16Array(256);
   private cNext = new Int32Array(256);
 
+  /** getRef's pair ids. */
+  private refPairs = new Int32Array(32);
+
   private appended = 0;
   private outOfOrder = 0;
   private duplicates = 0;
@@ -143,9 +146,19 @@ export class SeriesWindow implements Querier {
    * callers that cache refs re-resolve on AppendStatus.unknownRef.
    */
   getRef(labels: Labels): number {
-    const hash = hashLabels(labels);
-    let slot = this.sets.find(labels, hash);
-    if (slot < 0) slot = this.create(labels, hash);
+    // By pair ids: a label never seen means a new series, with no hashing of strings.
+    const n = labels.length;
+    if (this.refPairs.length < n) this.refPairs = new Int32Array(n * 2);
+    const ids = this.refPairs;
+    let slot = -1;
+    let i = 0;
+    for (; i < n; i++) {
+      const id = this.symbols.findPair(labels[i]!.name, labels[i]!.value);
+      if (id < 0) break;
+      ids[i] = id;
+    }
+    if (i === n && n > 0) slot = this.sets.find(ids, n, hashPairs(ids, n));
+    if (slot < 0) slot = this.create(labels, i);
     return ((this.epoch & 0x7f) << SLOT_BITS) | slot;
   }
 
@@ -299,14 +312,16 @@ export class SeriesWindow implements Querier {
     return slot;
   }
 
-  private create(labels: Labels, hash: number): number {
+  /** A new series; the first `known` pair ids of its labels are in refPairs already (getRef found them). */
+  private create(labels: Labels, known: number): number {
     checkLabels(labels);
     if (this.top === this.cap) this.growSlots(Math.ceil(this.cap * SLOT_GROWTH));
     if (this.top > SLOT_MASK) throw new RangeError(`window: more than ${SLOT_MASK} series slots`);
     const slot = this.top++;
     const pairs = new Array<number>(labels.length);
-    for (let i = 0; i < labels.length; i++) pairs[i] = this.symbols.internPair(labels[i]!.name, labels[i]!.value);
-    this.sets.add(slot, pairs, hash);
+    const ids = this.refPairs;
+    for (let i = 0; i < labels.length; i++) pairs[i] = i < known ? ids[i]! : this.symbols.internPair(labels[i]!.name, labels[i]!.value);
+    this.sets.add(slot, pairs, hashPairs(pairs, pairs.length));
     for (const p of pairs) this.postings.add(p, slot);
     this.firstChunk[slot] = NONE;
     this.hCount[slot] = 0;
@@ -328,7 +343,7 @@ export class SeriesWindow implements Querier {
         return AppendStatus.outOfOrder;
       }
       const bits = this.hBits[slot]!;
-      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || t - minT > SPAN_LIMIT || t - minT >= this.chunkRange) {
+      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || t - minT > SPAN_LIMIT || this.crossesCut(slot, minT, t)) {
         this.seal(slot);
         this.startHead(slot, t);
       } else {
@@ -363,6 +378,21 @@ export class SeriesWindow implements Querier {
     this.hBits[slot] = w.bits;
     this.appended++;
     return AppendStatus.ok;
+  }
+
+  /**
+   * Whether a head starting at `minT` must be cut before a sample at `t`: at multiples
+   * of the chunk range plus a phase of the series' own. Series created together (a
+   * takeover creates them all at once) would otherwise cut together, and the head arena,
+   * which keeps its peak pages, would hold every head at its fullest; staggered, heads
+   * are evenly spread between empty and full and the arena holds about half as much.
+   */
+  private crossesCut(slot: number, minT: number, t: number): boolean {
+    const r = this.chunkRange;
+    if (t - minT >= r) return true;
+    if (r === Infinity) return false;
+    const phase = (Math.imul(slot + 1, 0x9e3779b1) >>> 0) % r;
+    return Math.floor((t - phase) / r) !== Math.floor((minT - phase) / r);
   }
 
   /** Starts a new, empty head chunk at `t`, priming the encoder. */
@@ -516,7 +546,7 @@ export class SeriesWindow implements Querier {
       if (this.firstChunk[slot] === DEAD) continue;
       const labels = old.labels(slot);
       const pairs = labels.map((l) => symbols.internPair(l.name, l.value));
-      this.sets.add(n, pairs, hashLabels(labels));
+      this.sets.add(n, pairs, hashPairs(pairs, pairs.length));
       for (const p of pairs) this.postings.add(p, n);
       if (n !== slot) {
         for (const col of cols) col[n] = col[slot]!;

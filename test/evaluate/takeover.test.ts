@@ -66,7 +66,9 @@ test('evaluate: firing event end to end; kill -9 of a worker process, takeover, 
   await ensureTopics(admin, { names: topics, samplesPartitions: 2 });
   const dir = mkdtempSync(join(tmpdir(), 'vigil-eval-'));
   writeFileSync(join(dir, 'temps.yml'), RULES);
-  writeFileSync(join(dir, 'evaluate.yaml'), `kafka:\n  sessionTimeoutMs: 6000\nevaluation:\n  snapshotIntervalMs: 30000\n`);
+  // A 3 s session with 1 s heartbeats (the local broker allows it): batches must heartbeat
+  // in time under load, or the group rebalances and the successor is assigned twice.
+  writeFileSync(join(dir, 'evaluate.yaml'), `kafka:\n  sessionTimeoutMs: 3000\n  heartbeatIntervalMs: 1000\nevaluation:\n  snapshotIntervalMs: 30000\n`);
   const producer = new SafeProducer(kafka);
   await producer.connect();
   // Log time: near the broker's clock so retention keeps it; minute-aligned.
@@ -116,6 +118,7 @@ test('evaluate: firing event end to end; kill -9 of a worker process, takeover, 
       const through = offs[0]!.partitions.map((p) => decodeCommitMetadata(p.metadata).evaluatedThrough ?? 0);
       return Math.min(...through) >= T0 + 5 * 60_000;
     }, 30_000);
+    assert.equal((childErr.match(/assigned partitions/g) ?? []).length, 1, `the child rebalanced while alone:\n${childErr}`);
     // Under load: keep pushing while the child dies.
     const loading = (async () => { for (let i = 0; i < 6; i++) await push(); })();
     child.kill('SIGKILL');
@@ -126,7 +129,7 @@ test('evaluate: firing event end to end; kill -9 of a worker process, takeover, 
 
     successor = await startEvaluate(parseEvaluateConfig({
       listen: { host: '127.0.0.1', port: 0 },
-      kafka: { brokers, groupId: group, topics, sessionTimeoutMs: 6_000 },
+      kafka: { brokers, groupId: group, topics, sessionTimeoutMs: 3_000, heartbeatIntervalMs: 1_000 },
       rules: [dir],
       evaluation: { snapshotIntervalMs: 30_000 },
     }), { log: (l) => successorLog.push(l) });
@@ -149,6 +152,9 @@ test('evaluate: firing event end to end; kill -9 of a worker process, takeover, 
     assert.equal(gotFiring.firedAt! - gotFiring.activeAt, 10 * 60_000);
     assert.equal(gotFiring.labels.tenant, 'acme');
     assert.ok(successorLog.some((l) => new RegExp(`partition ${acmePartition}: restored snapshot`).test(l)), successorLog.join('\n'));
+    // One assignment: no rebalance from a missed heartbeat while it replayed and kept up.
+    assert.equal(successorLog.filter((l) => /assigned partitions/.test(l)).length, 1, successorLog.join('\n'));
+    assert.doesNotMatch(childErr, /batch abandoned/);
     // No event lost: every state change of the reference (up to the last slot the successor saw) is in vigil.alerts.
     const lastSeen = Math.max(...alerts.map((e) => e.evalTime));
     const got = new Set(alerts.map(key));

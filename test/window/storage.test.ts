@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { labelsFromRecord, labelsKey } from '../../src/promql/labels.js';
 import { newMatcher } from '../../src/promql/matcher.js';
-import { LabelSets, hashLabels } from '../../src/window/labelsets.js';
+import { LabelSets, hashPairs } from '../../src/window/labelsets.js';
 import { Postings } from '../../src/window/postings.js';
 import { SEALED_PAGE_WORDS, SealedStore } from '../../src/window/sealed.js';
 import { SymbolTable } from '../../src/window/symbols.js';
@@ -33,18 +33,20 @@ test('label sets share target labels through contexts and still round-trip', () 
       all.push(labelsFromRecord(rec));
     }
   }
-  all.forEach((ls, slot) => sets.add(slot, ls.map((l) => sym.internPair(l.name, l.value)), hashLabels(ls)));
+  const ids = all.map((ls) => ls.map((l) => sym.internPair(l.name, l.value)));
+  const hash = (slot: number) => hashPairs(ids[slot]!, ids[slot]!.length);
+  all.forEach((_, slot) => sets.add(slot, ids[slot]!, hash(slot)));
   all.forEach((ls, slot) => {
     assert.equal(labelsKey(sets.labels(slot)), labelsKey(ls), `slot ${slot}`);
-    assert.equal(sets.find(ls, hashLabels(ls)), slot);
-    assert.equal(sets.hashOf(slot), hashLabels(ls));
+    assert.equal(sets.find(ids[slot]!, ids[slot]!.length, hash(slot)), slot);
+    assert.equal(sets.hashOf(slot), hash(slot));
   });
   // Shared target labels must make a set cheaper than its pair ids alone.
   const pairBytes = all.reduce((n, ls) => n + ls.length, 0);
   assert.ok((sets as unknown as { top: number }).top < pairBytes, 'contexts save arena bytes');
-  sets.remove(5, hashLabels(all[5]!));
-  assert.equal(sets.find(all[5]!, hashLabels(all[5]!)), -1);
-  assert.equal(sets.find(all[6]!, hashLabels(all[6]!)), 6, 'other sets survive a removal');
+  sets.remove(5, hash(5));
+  assert.equal(sets.find(ids[5]!, ids[5]!.length, hash(5)), -1);
+  assert.equal(sets.find(ids[6]!, ids[6]!.length, hash(6)), 6, 'other sets survive a removal');
 });
 
 test('sealed store recycles a page once all its runs are freed', () => {
