@@ -177,7 +177,7 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
         name: `evaluate-${i}`, role: 'evaluate', url: `http://127.0.0.1:${port}`,
         config: {
           listen: { host: '127.0.0.1', port },
-          kafka: { brokers, topics, groupId: `${prefix}-evaluate`, clientId: `vigil-evaluate-${i}`, sessionTimeoutMs: 6_000 },
+          kafka: { brokers, topics, groupId: `${prefix}-evaluate`, clientId: `vigil-evaluate-${i}`, sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500 },
           rules: [o.rulesDir ?? 'rules'],
           evaluation: { snapshotIntervalMs: 60_000 },
         },
