@@ -14,6 +14,10 @@ const GROUP: FlagSpec = { name: 'group', kind: 'string', valueName: 'ID', help: 
 const EXTERNAL: FlagSpec = { name: 'external-url', kind: 'string', valueName: 'URL', help: 'URL the managers are reached at (externalURL in notifications)' };
 const TICK: FlagSpec = { name: 'tick', kind: 'string', valueName: 'MS', help: 'dispatcher tick, ms', default: '1000' };
 const LEASE: FlagSpec = { name: 'lease', kind: 'string', valueName: 'MS', help: 'group lease length, ms', default: '60000' };
+const FLUSHES: FlagSpec = { name: 'flush-concurrency', kind: 'string', valueName: 'N', help: 'due groups one tick flushes at once', default: '8' };
+const POLICY_WAIT: FlagSpec = { name: 'policy-group-wait', kind: 'string', valueName: 'MS', help: 'group_wait of tenant policy notifications, ms', default: '30000' };
+const POLICY_INTERVAL: FlagSpec = { name: 'policy-group-interval', kind: 'string', valueName: 'MS', help: 'group_interval of tenant policy notifications, ms', default: '300000' };
+const POLICY_REPEAT: FlagSpec = { name: 'policy-repeat-interval', kind: 'string', valueName: 'MS', help: 'repeat_interval of tenant policy notifications, ms', default: '14400000' };
 
 
 /** The raw run configuration the flags describe; validated by parseManagerRunConfig. */
@@ -29,6 +33,8 @@ export function managerConfigInput(args: ParsedArgs, env: NodeJS.ProcessEnv = pr
     externalURL: stringFlag(args, EXTERNAL) ?? '',
     tickMs: intFlag(args, TICK),
     leaseMs: intFlag(args, LEASE),
+    flushConcurrency: intFlag(args, FLUSHES),
+    policies: { groupWaitMs: intFlag(args, POLICY_WAIT), groupIntervalMs: intFlag(args, POLICY_INTERVAL), repeatIntervalMs: intFlag(args, POLICY_REPEAT) },
   };
 }
 
@@ -37,7 +43,7 @@ export const managerCommand: Command = {
   path: ['manager'],
   summary: 'Run an alert manager: vigil.alerts -> dedup, group, silence, inhibit, notify; Alertmanager API v2.',
   args: '',
-  flags: [CONFIG, BROKERS, MYSQL, PORT, HOST, INSTANCE, TOPIC, GROUP, EXTERNAL, TICK, LEASE],
+  flags: [CONFIG, BROKERS, MYSQL, PORT, HOST, INSTANCE, TOPIC, GROUP, EXTERNAL, TICK, LEASE, FLUSHES, POLICY_WAIT, POLICY_INTERVAL, POLICY_REPEAT],
   async run(args, io: CliIO) {
     const { parseManagerRunConfig, ManagerRunConfigError, startManager } = await import('../manager/run.js');
     const { ConfigLoadError } = await import('../manager/config.js');

@@ -59,6 +59,8 @@ export const ManagerRunConfigSchema = z.object({
   /** The URL users reach the managers at (webhook payloads' externalURL). */
   externalURL: z.string().default(''),
   tickMs: positiveMs.default(1_000),
+  /** How many due groups one tick flushes at once; each holds a pool connection while it queries. */
+  flushConcurrency: z.number().int().min(1).max(64).default(8),
   leaseMs: positiveMs.default(60_000),
   gcIntervalMs: positiveMs.default(3600_000),
   retentionMs: positiveMs.default(5 * 24 * 3600_000),
@@ -142,11 +144,12 @@ export async function startManager(config: ManagerRunConfig, options: StartManag
   } catch (e) {
     throw new Error(`manager: migrating ${redactUrl(config.mysql.url)}: ${(e as Error).message}`);
   }
-  const pool = createPool(config.mysql.url);
+  // Room for every concurrent flush plus the consumer and the API.
+  const pool = createPool(config.mysql.url, { connectionLimit: Math.max(10, config.flushConcurrency + 2) });
   let dispatcher: Dispatcher;
   try {
     dispatcher = new Dispatcher({
-      pool, config: amConfig, clock, instance: config.instance, leaseMs: config.leaseMs,
+      pool, config: amConfig, clock, instance: config.instance, leaseMs: config.leaseMs, flushConcurrency: config.flushConcurrency,
       ...(options.retry ? { retry: options.retry } : {}),
       integrations: (r) => integrationsFor(r, config.externalURL, { templates }).map((i) => countingIntegration(i, metrics)),
       policies: !config.policies.enabled ? false : {

@@ -198,6 +198,9 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
         '--config', amFile, '--brokers', brokers, '--topic', names.alerts,
         '--group', `${prefix}-manager`, '--listen-host', '127.0.0.1', '--port', String(managerPort),
         '--instance', 'stack-1', '--external-url', `http://127.0.0.1:${managerPort}`, '--tick', '500',
+        // Policy groups on the demo route's timing: alerts of the backfilled history arrive already
+        // ended (their endsAt is in log time), so a group's next chance to notify comes soon.
+        '--policy-group-wait', '10000', '--policy-group-interval', '60000',
       ],
     };
     children.push(await startChild(managerSpec, dirs));

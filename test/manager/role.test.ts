@@ -122,3 +122,17 @@ receivers:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('manager flags: flush concurrency and the policy route timing reach the run configuration', async () => {
+  const { managerCommand, managerConfigInput } = await import('../../src/cli/manager.js');
+  const { parseArgs } = await import('../../src/cli/command.js');
+  const args = parseArgs(['--config', 'am.yml', '--mysql-url', 'mysql://root@127.0.0.1/x', '--flush-concurrency', '16',
+    '--policy-group-wait', '1000', '--policy-group-interval', '60000'], managerCommand.flags);
+  const cfg = parseManagerRunConfig(managerConfigInput(args, {}));
+  assert.equal(cfg.flushConcurrency, 16);
+  assert.deepEqual([cfg.policies.groupWaitMs, cfg.policies.groupIntervalMs, cfg.policies.repeatIntervalMs], [1000, 60_000, 4 * 3600_000]);
+  const defaults = parseManagerRunConfig(managerConfigInput(parseArgs(['--config', 'am.yml'], managerCommand.flags), { VIGIL_MYSQL_URL: 'mysql://root@h/x' }));
+  assert.equal(defaults.flushConcurrency, 8);
+  assert.equal(defaults.policies.groupIntervalMs, 300_000);
+  assert.throws(() => parseManagerRunConfig(managerConfigInput(parseArgs(['--config', 'a', '--flush-concurrency', '0'], managerCommand.flags), { VIGIL_MYSQL_URL: 'mysql://root@h/x' })), /flushConcurrency/);
+});
