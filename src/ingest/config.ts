@@ -25,6 +25,8 @@ export const IngestConfigSchema = z.object({
   kafka: z.object({
     brokers,
     clientId: z.string().min(1).default('vigil-ingest'),
+    /** The producer's client library: librdkafka has ~3x kafkajs's acks=all produce throughput (bench/kafka.ts). */
+    client: z.enum(['rdkafka', 'kafkajs']).default('rdkafka'),
     topics: z.object({ samples: z.string().min(1), alerts: z.string().min(1), rules: z.string().min(1), state: z.string().min(1) }).strict().partial().default({}),
     /** Partitions of vigil.samples when this ingest creates it. */
     partitions: positiveInt.default(16),

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { systemClock, type Clock } from '../clock.js';
 import { kafkaClient, SafeProducer } from '../kafka/producer.js';
+import { RdkafkaProducer } from '../kafka/producer_rdkafka.js';
 import { ensureTopics, topicNames, topicPartitions } from '../kafka/topics.js';
 import { migrate } from '../store/migrate.js';
 import { createPool, type StorePool } from '../store/pool.js';
@@ -42,7 +43,10 @@ export async function startIngest(config: IngestConfig, options: RunOptions = {}
   const pool = createPool(config.mysql.url, { connectionLimit: config.mysql.connectionLimit });
   const kafka = kafkaClient({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logLevel: config.kafka.logLevel });
   const admin = kafka.admin();
-  const producer = new SafeProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
+  // Samples and ticks both go through this one producer; the admin stays on kafkajs.
+  const producer = config.kafka.client === 'rdkafka'
+    ? new RdkafkaProducer({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, sendTimeoutMs: config.kafka.sendTimeoutMs })
+    : new SafeProducer(kafka, { sendTimeoutMs: config.kafka.sendTimeoutMs });
   const names = topicNames(config.kafka.topics);
   try {
     await admin.connect();
