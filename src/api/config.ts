@@ -5,15 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { kafkaBrokers } from '../config/fields.js';
 import { validateConfig } from '../config/validate.js';
 import { DEFAULT_TOPICS } from '../kafka/topics.js';
 
-const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
-  const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-  if (list.length === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one broker host:port is needed' });
-  for (const b of list) if (!/^[^\s:]+:\d{1,5}$/.test(b)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `broker ${JSON.stringify(b)} is not host:port` });
-  return list;
-});
 
 const urls = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
   const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim().replace(/\/+$/, '')).filter((s) => s !== '');
@@ -34,7 +29,7 @@ export const ApiConfigSchema = z.object({
     connectionLimit: positiveInt.default(10),
   }).strict(),
   kafka: z.object({
-    brokers,
+    brokers: kafkaBrokers,
     clientId: z.string().min(1).default('vigil-api'),
     /** The compacted topic of rule sets. */
     rulesTopic: z.string().min(1).default(DEFAULT_TOPICS.rules),

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { z } from 'zod';
+import { kafkaBrokers } from '../config/fields.js';
 import { MetricsWriter, EXPOSITION_CONTENT_TYPE } from '../http/exposition.js';
 import { createHttpServer, textResponse, type Handler } from '../http/server.js';
 import { kafkaClient, SafeProducer } from '../kafka/producer.js';
@@ -17,12 +18,6 @@ import { RuleSources } from './rules_source.js';
 import { StateStore } from './state_store.js';
 import { validateConfig } from '../config/validate.js';
 
-const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
-  const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-  if (list.length === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one broker host:port is needed' });
-  for (const b of list) if (!/^[^\s:]+:\d{1,5}$/.test(b)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `broker ${JSON.stringify(b)} is not host:port` });
-  return list;
-});
 const ms = z.number().int().nonnegative();
 const positiveMs = z.number().int().positive();
 const fetchBytes = z.number().int().min(1024);
@@ -34,7 +29,7 @@ export const EvaluateConfigSchema = z.object({
     port: z.number().int().min(0).max(65535).default(9202),
   }).strict().default({}),
   kafka: z.object({
-    brokers,
+    brokers: kafkaBrokers,
     clientId: z.string().min(1).default('vigil-evaluate'),
     groupId: z.string().min(1).default('vigil-evaluate'),
     topics: z.object({ samples: z.string().min(1), alerts: z.string().min(1), rules: z.string().min(1), state: z.string().min(1) }).strict().partial().default({}),

@@ -5,14 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { kafkaBrokers } from '../config/fields.js';
 import { validateConfig } from '../config/validate.js';
 
-const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
-  const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-  if (list.length === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one broker host:port is needed' });
-  for (const b of list) if (!/^[^\s:]+:\d{1,5}$/.test(b)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `broker ${JSON.stringify(b)} is not host:port` });
-  return list;
-});
 
 const positiveInt = z.number().int().positive();
 
@@ -23,7 +18,7 @@ export const IngestConfigSchema = z.object({
     port: z.number().int().min(0).max(65535).default(9201),
   }).strict().default({}),
   kafka: z.object({
-    brokers,
+    brokers: kafkaBrokers,
     clientId: z.string().min(1).default('vigil-ingest'),
     /** The producer's client library: librdkafka has ~3x kafkajs's acks=all produce throughput (bench/kafka.ts). */
     client: z.enum(['rdkafka', 'kafkajs']).default('rdkafka'),

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
+import { kafkaBrokers } from '../config/fields.js';
 import { systemClock, type Clock } from '../clock.js';
 import { createHttpServer, type Handler } from '../http/server.js';
 import { kafkaClient } from '../kafka/producer.js';
@@ -27,12 +28,6 @@ import { NotifyTemplates } from './templates.js';
 import { maskConfigSecrets } from './config_mask.js';
 import { validateConfig } from '../config/validate.js';
 
-const brokers = z.union([z.string(), z.array(z.string())]).transform((v, ctx) => {
-  const list = (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
-  if (list.length === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at least one broker host:port is needed' });
-  for (const b of list) if (!/^[^\s:]+:\d{1,5}$/.test(b)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `broker ${JSON.stringify(b)} is not host:port` });
-  return list;
-});
 const positiveMs = z.number().int().positive();
 
 /** The schema of the manager's run configuration (flags; the Alertmanager YAML is `configFile`). */
@@ -46,7 +41,7 @@ export const ManagerRunConfigSchema = z.object({
   mysql: z.object({ url: z.string().regex(/^(mysql|mariadb):\/\//, 'must be a mysql://user:password@host:port/database URL') }).strict(),
   /** Without it, alerts arrive only through POST /api/v2/alerts. */
   kafka: z.object({
-    brokers,
+    brokers: kafkaBrokers,
     clientId: z.string().min(1).default('vigil-manager'),
     groupId: z.string().min(1).default('vigil-manager'),
     topic: z.string().min(1).default(DEFAULT_TOPICS.alerts),
