@@ -178,9 +178,15 @@ test('peer timeline: Vigil and Alertmanager 0.25 tell the receiver the same thin
     const byGroup = told.get(s.name)!;
     assert.deepEqual([...byGroup.keys()].sort(), Object.keys(expected).sort(), `${s.name}: the groups notified\n${report()}`);
     for (const [group, want] of Object.entries(expected)) {
-      // The scheduled second, rounded, stands in for the arrival time: both must hit the same flush.
-      const got = byGroup.get(group)!.map((a) => `${Math.round((a.at - t0) / 1000)} ${summary(a)}`);
-      assert.deepEqual(got, want, `${s.name}: ${group}\n${report()}`);
+      // The same notifications in the same order, each from the scheduled flush: flushes are 2 s
+      // apart, so an arrival up to 0.9 s late (a loaded machine) still names its flush unambiguously.
+      const arrivals = byGroup.get(group)!;
+      assert.deepEqual(arrivals.map(summary), want.map((w) => w.slice(w.indexOf(' ') + 1)), `${s.name}: ${group}\n${report()}`);
+      arrivals.forEach((a, i) => {
+        const scheduled = Number(want[i]!.split(' ')[0]);
+        const late = (a.at - t0) / 1000 - scheduled;
+        assert.ok(late > -0.5 && late < 0.9, `${s.name}: ${group} notification ${i} at +${((a.at - t0) / 1000).toFixed(2)}s, scheduled at ${scheduled}s\n${report()}`);
+      });
     }
   }
   for (const group of Object.keys(expected)) {
