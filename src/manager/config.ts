@@ -374,15 +374,10 @@ function resolveReceivers(sink: Sink, raw: RawManagerConfig): ReceiverConfig[] {
     const email = r.email_configs.map((e, j): EmailConfig => {
       const p: Path = [...at, 'email_configs', j];
       if (!e.to) sink.add(p, 'missing to address in email config');
-      const smarthost = e.smarthost ?? g.smtp_smarthost ?? '';
-      if (smarthost === '') sink.add(p, 'no global SMTP smarthost set');
-      const from = e.from ?? g.smtp_from ?? '';
-      if (from === '') sink.add(p, 'no global SMTP from set');
-      return {
-        ...e, smarthost, from, hello: e.hello ?? g.smtp_hello, require_tls: e.require_tls ?? g.smtp_require_tls,
-        auth_username: e.auth_username ?? g.smtp_auth_username, auth_password: e.auth_password ?? g.smtp_auth_password,
-        auth_secret: e.auth_secret ?? g.smtp_auth_secret, auth_identity: e.auth_identity ?? g.smtp_auth_identity,
-      };
+      const c = withGlobalSmtp(e, g);
+      if (c.smarthost === '') sink.add(p, 'no global SMTP smarthost set');
+      if (c.from === '') sink.add(p, 'no global SMTP from set');
+      return c;
     });
     const slack = r.slack_configs.map((s, j): SlackConfig => {
       if (s.api_url !== undefined && s.api_url_file !== undefined) sink.add([...at, 'slack_configs', j], 'at most one of api_url & api_url_file must be configured');
@@ -484,6 +479,16 @@ export function parseManagerConfig(text: string, file = 'alertmanager.yml'): Man
  */
 export function emailConfigDefaults(input: Readonly<Record<string, unknown>>): z.output<typeof emailSchema> {
   return emailSchema.parse(input);
+}
+
+/** An email config with the global SMTP settings filling what it leaves unset, as Alertmanager inherits them ('' when neither sets smarthost or from). */
+export function withGlobalSmtp(e: z.output<typeof emailSchema>, g: GlobalConfig): EmailConfig {
+  return {
+    ...e, smarthost: e.smarthost ?? g.smtp_smarthost ?? '', from: e.from ?? g.smtp_from ?? '',
+    hello: e.hello ?? g.smtp_hello, require_tls: e.require_tls ?? g.smtp_require_tls,
+    auth_username: e.auth_username ?? g.smtp_auth_username, auth_password: e.auth_password ?? g.smtp_auth_password,
+    auth_secret: e.auth_secret ?? g.smtp_auth_secret, auth_identity: e.auth_identity ?? g.smtp_auth_identity,
+  };
 }
 
 /** A slack_configs entry made in code (a tenant policy's target), with the schema's defaults. */

@@ -11,15 +11,14 @@ import type { StoredGroup } from '../store/manager_groups.js';
 import { looksLikeUuid } from '../store/alert_history.js';
 import { policyHead, policyWithTargets, type PolicyHead, type PolicyTargets } from '../store/policy_targets.js';
 import type { StorePool } from '../store/pool.js';
-import { emailConfigDefaults, slackConfigDefaults, type EmailConfig, type GlobalConfig } from './config.js';
+import { emailConfigDefaults, slackConfigDefaults, withGlobalSmtp, type GlobalConfig } from './config.js';
 import type { Stage } from './pipeline/index.js';
 import { policyIdOfReceiver } from './policy_route.js';
 import { ReceiverError } from './receivers/common.js';
 import { EmailIntegration } from './receivers/email/email.js';
-import type { IntegrationOptions } from './receivers/index.js';
+import { notifierDeps, type IntegrationOptions } from './receivers/index.js';
 import type { Integration, SendResult } from './receivers/integration.js';
 import { SlackIntegration } from './receivers/slack/slack.js';
-import { NotifyTemplates } from './templates.js';
 
 /** Why a policy group's flush sent nothing. */
 export type PolicyDropReason = 'not_found' | 'tenant_mismatch' | 'disabled' | 'invalid_spec';
@@ -46,8 +45,6 @@ class UnavailableIntegration implements Integration {
 const ADDRESS = /^[^\s,;<>"{}]+@[^\s,;<>"{}]+$/;
 const CHANNEL = /^[^{}]*$/;
 
-let defaultTemplates: NotifyTemplates | undefined;
-
 /** What policy integrations share beyond their targets. */
 export interface PolicyIntegrationOptions extends IntegrationOptions {
   readonly externalURL?: string;
@@ -57,8 +54,7 @@ export interface PolicyIntegrationOptions extends IntegrationOptions {
 
 /** The integrations of a policy's targets: e-mails first, then Slack, each indexed in its kind. */
 export function policyIntegrations(targets: PolicyTargets, global: GlobalConfig, o: PolicyIntegrationOptions = {}): Integration[] {
-  const templates = o.templates ?? (defaultTemplates ??= new NotifyTemplates());
-  const deps = { templates, externalURL: o.externalURL ?? '', ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) };
+  const deps = notifierDeps(o.externalURL ?? '', o);
   const sendResolved = o.sendResolved ?? true;
   const out: Integration[] = [];
   const smtpMissing = [global.smtp_smarthost ? null : 'smtp_smarthost', global.smtp_from ? null : 'smtp_from'].filter((x) => x !== null);
@@ -66,13 +62,7 @@ export function policyIntegrations(targets: PolicyTargets, global: GlobalConfig,
     if (smtpMissing.length > 0) out.push(new UnavailableIntegration('email', i, `no global ${smtpMissing.join(' and ')} set for policy e-mail targets`));
     else if (!ADDRESS.test(to)) out.push(new UnavailableIntegration('email', i, `target alerts.email[${i}] is not one e-mail address`));
     else {
-      const c: EmailConfig = {
-        ...emailConfigDefaults({ to, send_resolved: sendResolved }),
-        smarthost: global.smtp_smarthost!, from: global.smtp_from!, hello: global.smtp_hello, require_tls: global.smtp_require_tls,
-        auth_username: global.smtp_auth_username, auth_password: global.smtp_auth_password,
-        auth_secret: global.smtp_auth_secret, auth_identity: global.smtp_auth_identity,
-      };
-      out.push(new EmailIntegration(c, i, deps));
+      out.push(new EmailIntegration(withGlobalSmtp(emailConfigDefaults({ to, send_resolved: sendResolved }), global), i, deps));
     }
   });
   targets.slack.forEach((t, i) => {

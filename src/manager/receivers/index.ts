@@ -4,6 +4,7 @@
  */
 import type { ReceiverConfig } from '../config.js';
 import { NotifyTemplates } from '../templates.js';
+import type { NotifierDeps } from './common.js';
 import { EmailIntegration } from './email/email.js';
 import type { Integration } from './integration.js';
 import { PagerdutyIntegration } from './pagerduty/pagerduty.js';
@@ -20,10 +21,15 @@ export interface IntegrationOptions {
 
 let defaultTemplates: NotifyTemplates | undefined;
 
+/** What the e-mail and Slack notifiers are built with: the options' templates (else the defaults, made once), the external URL, the timeout. */
+export function notifierDeps(externalURL: string, options: IntegrationOptions = {}): NotifierDeps {
+  const templates = options.templates ?? (defaultTemplates ??= new NotifyTemplates());
+  return { templates, externalURL, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+}
+
 /** The integrations of a receiver. */
 export function integrationsFor(receiver: ReceiverConfig, externalURL = '', options: IntegrationOptions = {}): Integration[] {
-  const templates = options.templates ?? (defaultTemplates ??= new NotifyTemplates());
-  const deps = { templates, externalURL, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+  const deps = notifierDeps(externalURL, options);
   return [
     ...receiver.email_configs.map((c, i) => new EmailIntegration(c, i, deps)),
     ...receiver.slack_configs.map((c, i) => new SlackIntegration(c, i, deps)),
