@@ -38,11 +38,6 @@ export async function addTenantMachines(pool: StorePool, tenant: string, machine
   await pool.query('INSERT IGNORE INTO tenant_machines (tenant_id, machine_id) VALUES ?', [machines.map((m) => [tenant, m])]);
 }
 
-/** Forgets that `tenant` owns `machine`. */
-export async function removeTenantMachine(pool: StorePool, tenant: string, machine: string): Promise<void> {
-  await pool.query('DELETE FROM tenant_machines WHERE tenant_id = ? AND machine_id = ?', [tenant, machine]);
-}
-
 /** The machine ids `tenant` owns. */
 export async function tenantMachines(pool: StorePool, tenant: string): Promise<string[]> {
   const [rows] = await pool.query('SELECT machine_id FROM tenant_machines WHERE tenant_id = ? ORDER BY machine_id', [tenant]);
