@@ -11,9 +11,8 @@ import { listTenantAlerts } from '../store/manager_alerts.js';
 import { loadSilences } from '../store/manager_silences.js';
 import { policyGroupName, rulesKey } from './compile.js';
 import { badFields, type FieldError } from './errors.js';
-import { ok, rfc3339, tenantRoute, type Route } from './routes_common.js';
+import { ok, parseRfc3339, rfc3339, RFC3339_EXPECTED, tenantRoute, type Route } from './routes_common.js';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 /** The alert routes. */
 export const ALERT_ROUTES: readonly Route[] = [
@@ -41,8 +40,8 @@ export const ALERT_ROUTES: readonly Route[] = [
     const s = req.query.get('since');
     let since: number | undefined;
     if (s !== null && s !== '') {
-      if (RFC3339.test(s) && !Number.isNaN(Date.parse(s))) since = Date.parse(s);
-      else errors.push({ path: 'since', message: 'must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z' });
+      since = parseRfc3339(s) ?? undefined;
+      if (since === undefined) errors.push({ path: 'since', message: RFC3339_EXPECTED });
     }
     const l = req.query.get('limit');
     let limit = 100;

@@ -60,6 +60,18 @@ export function objectBody(req: HttpRequest): Record<string, unknown> {
   return b as Record<string, unknown>;
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+/** What a date-time field that is not RFC 3339 is told. */
+export const RFC3339_EXPECTED = 'must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z';
+
+/** The milliseconds of an RFC 3339 date-time, or null when `v` is not one. */
+export function parseRfc3339(v: unknown): number | null {
+  if (typeof v !== 'string' || !RFC3339.test(v)) return null;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 /** RFC 3339 with milliseconds, UTC. */
 export function rfc3339(ms: number): string {
   return new Date(ms).toISOString();

@@ -9,27 +9,24 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest } from '../http/server.js';
 import { gettableSilence } from '../manager/api/silences.js';
-import { amMatcher, parseMatcher } from '../manager/matchers.js';
+import { amMatcher, matchTypeOf, parseMatcher } from '../manager/matchers.js';
 import { silenceState } from '../manager/silences.js';
 import type { MatchType } from '../promql/matcher.js';
 import { expireTenantSilence, getTenantSilence, insertTenantSilence, listTenantSilences } from '../store/tenant_views.js';
 import type { TenantPrincipal } from './auth.js';
 import { ApiError, badFields, notFound, type FieldError } from './errors.js';
-import { isUuid, objectBody, ok, tenantRoute, unknownFields, type ApiContext, type Route } from './routes_common.js';
+import { isUuid, objectBody, ok, parseRfc3339, RFC3339_EXPECTED, tenantRoute, unknownFields, type ApiContext, type Route } from './routes_common.js';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 const MAX_COMMENT = 10_000;
 const MAX_MATCHERS = 50;
 
 type M = { name: string; type: MatchType; value: string };
 
 function parseTime(v: unknown, path: string, errors: FieldError[]): number | undefined {
-  if (typeof v !== 'string' || !RFC3339.test(v) || Number.isNaN(Date.parse(v))) {
-    errors.push({ path, message: 'must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z' });
-    return undefined;
-  }
-  return Date.parse(v);
+  const ms = parseRfc3339(v);
+  if (ms === null) errors.push({ path, message: RFC3339_EXPECTED });
+  return ms ?? undefined;
 }
 
 /** One matcher: Alertmanager's `{name, value, isRegex, isEqual?}` or the text form `name=~"value"`. */
@@ -57,8 +54,7 @@ function parseOne(v: unknown, at: string, errors: FieldError[]): M | undefined {
   if (o.isEqual !== undefined && typeof o.isEqual !== 'boolean') errors.push({ path: `${at}.isEqual`, message: 'must be true or false' });
   if (errors.length > before) return undefined;
   const isEqual = o.isEqual !== false;
-  const type: MatchType = o.isRegex ? (isEqual ? '=~' : '!~') : (isEqual ? '=' : '!=');
-  return { name: o.name as string, type, value: o.value as string };
+  return { name: o.name as string, type: matchTypeOf(o.isRegex as boolean, isEqual), value: o.value as string };
 }
 
 async function createSilence(ctx: ApiContext, req: HttpRequest, p: TenantPrincipal) {

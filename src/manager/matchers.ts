@@ -8,6 +8,11 @@ import type { Labels } from '../promql/labels.js';
 
 const MATCHER = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*([\s\S]*?)\s*$/;
 
+/** The match type of API v2's `{isRegex, isEqual}` matcher form. */
+export function matchTypeOf(isRegex: boolean, isEqual: boolean): MatchType {
+  return isRegex ? (isEqual ? '=~' : '!~') : (isEqual ? '=' : '!=');
+}
+
 /** Builds an Alertmanager matcher (regexes without dotAll); throws on a bad regex. */
 export function amMatcher(type: MatchType, name: string, value: string): Matcher {
   return newMatcher(type, name, value, { dotAll: false });

@@ -3,7 +3,8 @@
  * Alertmanager's getSilencesHandler does), get one, expire one.
  */
 import { jsonResponse, textResponse, type HttpRequest, type HttpResponse } from '../../http/server.js';
-import type { Matcher, MatchType } from '../../promql/matcher.js';
+import type { Matcher } from '../../promql/matcher.js';
+import { matchTypeOf } from '../matchers.js';
 import { SilenceError, silenceState, type Silence, type SilenceInput } from '../silences.js';
 import { ApiError, dateTime, errorResponse, filterParam, jsonBody, parseDateTime, type ManagerApiContext } from './common.js';
 
@@ -63,8 +64,7 @@ export function parsePostableSilence(body: string): SilenceInput {
     const value = requiredString(mo, 'value', at);
     const isRegex = requiredBool(mo, 'isRegex', at);
     const isEqual = requiredBool(mo, 'isEqual', at, true);
-    const type: MatchType = isRegex ? (isEqual ? '=~' : '!~') : (isEqual ? '=' : '!=');
-    return { name, type, value };
+    return { name, type: matchTypeOf(isRegex, isEqual), value };
   });
   for (const f of ['startsAt', 'endsAt']) if (o[f] === undefined || o[f] === null) throw new ApiError(400, `${f} in body is required`);
   const id = o.id === undefined || o.id === null ? undefined : requiredString(o, 'id');
