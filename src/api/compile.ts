@@ -7,6 +7,7 @@ import { Document } from 'yaml';
 import { parseExpr } from '../promql/parser.js';
 import { goQuote as promqlQuote } from '../promql/lexer.js';
 import { formatGoFloat } from '../promql/printer.js';
+import { quoteMeta } from '../promql/re2_syntax.js';
 import { goQuote as templateQuote } from '../template/strconv.js';
 import { POLICY_TYPES, type PolicySpec, type PolicyType } from './policy.js';
 
@@ -112,14 +113,9 @@ export const TYPE_MAPPINGS: Readonly<Record<PolicyType, TypeMapping>> = {
   network_outbound: network('node_network_transmit_bytes_total', 'Outbound'),
 };
 
-/** Go's regexp.QuoteMeta: `s` as an RE2 literal. */
-export function quoteRE2(s: string): string {
-  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
-}
-
 /** The RE2 regex matching an `instance` that is one of `machines`, with or without a port. */
 export function instanceRegex(machines: readonly string[]): string {
-  return `(?:${machines.map(quoteRE2).join('|')})(?::[0-9]+)?`;
+  return `(?:${machines.map(quoteMeta).join('|')})(?::[0-9]+)?`;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { NotifyAlert } from './alert.js';
 import { GoTime } from '../template/gotime.js';
+import { quoteMeta } from '../promql/re2_syntax.js';
 import {
   compareGoStrings, goFunc, GoMap, GoSlice, GoStruct, sliceItems, typeName, type GoValue, type ParamType, type TemplateFunc,
 } from '../template/values.js';
@@ -130,11 +131,6 @@ function common(maps: readonly Readonly<Record<string, string>>[]): Record<strin
   return out;
 }
 
-/** Go's regexp.QuoteMeta, which Alertmanager applies to the receiver name. */
-export function quoteMeta(s: string): string {
-  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
-}
-
 /** What one notification is about. */
 export interface NotificationInput {
   readonly receiver: string;
@@ -149,6 +145,7 @@ export function templateData(n: NotificationInput): JsonStruct {
   const status = n.alerts.some((a) => !a.resolved) ? 'firing' : 'resolved';
   const commonLabels = common(n.alerts.map((a) => a.labels));
   const commonAnnotations = common(n.alerts.map((a) => a.annotations));
+  // Alertmanager applies Go's regexp.QuoteMeta to the receiver name.
   const receiver = quoteMeta(n.receiver);
   return new JsonStruct('*template.Data', new Map<string, GoValue>([
     ['Receiver', receiver],

@@ -309,3 +309,8 @@ function check(s: string): void {
   }
   if (depth > 0) fail('missing closing )', s);
 }
+
+/** Go's regexp.QuoteMeta: `s` as an RE2 literal. */
+export function quoteMeta(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
