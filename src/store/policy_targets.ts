@@ -27,11 +27,14 @@ interface HeadRow extends RowDataPacket {
   revision: number | string;
 }
 
+function headOf(r: HeadRow): PolicyHead {
+  return { id: r.id, tenantId: r.tenant_id, enabled: r.enabled === 1, revision: Number(r.revision) };
+}
+
 /** The policy's head, or null when there is none. */
 export async function policyHead(pool: StorePool, id: string): Promise<PolicyHead | null> {
   const [rows] = await pool.query<HeadRow[]>('SELECT id, tenant_id, enabled, revision FROM alert_policies WHERE id = ?', [id]);
-  const r = rows[0];
-  return r === undefined ? null : { id: r.id, tenantId: r.tenant_id, enabled: r.enabled === 1, revision: Number(r.revision) };
+  return rows[0] === undefined ? null : headOf(rows[0]);
 }
 
 /** A spec's targets, or the reason it has none usable (never quoting the spec: it holds webhook URLs). */
@@ -65,8 +68,5 @@ export async function policyWithTargets(pool: StorePool, id: string): Promise<{ 
   );
   const r = rows[0];
   if (r === undefined) return null;
-  return {
-    head: { id: r.id, tenantId: r.tenant_id, enabled: r.enabled === 1, revision: Number(r.revision) },
-    targets: targetsOfSpec(r.spec),
-  };
+  return { head: headOf(r), targets: targetsOfSpec(r.spec) };
 }
