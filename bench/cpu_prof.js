@@ -11,11 +11,17 @@ session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 1000 });
 session.post('Profiler.start');
-process.on('exit', () => {
+let written = false;
+function write() {
+  if (written) return;
+  written = true;
   // Same-thread sessions answer synchronously, so this works in an exit handler.
   session.post('Profiler.stop', (err, res) => {
     if (err) return;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `evaluate-${process.pid}.cpuprofile`), JSON.stringify(res.profile));
   });
-});
+}
+process.on('exit', write);
+// The bench stops its children with SIGTERM, and a shutdown can end in SIGKILL: write at the signal.
+process.on('SIGTERM', write);
