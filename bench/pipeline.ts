@@ -6,9 +6,13 @@
  *      evaluator's consumer lag (records) sampled every 250 ms;
  *  (c) latency: probe samples that make a 500 ms rule fire, from the POST to the alert
  *      event read back from vigil.alerts;
- *  (d) takeover: a 1-partition topic of S series; kill -9 the owner, time until the
- *      other evaluator has restored the snapshot and replayed to the head.
- * Args: [samples=2000000] [rate=50000] [takeoverSeries=100000] [stages=abcd]. Final line: one JSON object.
+ *  (d) takeover: a 1-partition topic of S series holding a whole window (the shipped node
+ *      rules plus one reading 15 minutes back: a 15-minute window, 70 scrapes in the log);
+ *      kill -9 the owner, time until the other evaluator has restored the snapshot and
+ *      replayed the window to the head;
+ *  (s) the same with `evaluation.standby` on both evaluators: the other one keeps the
+ *      partition warm, and continues from its shadow.
+ * Args: [samples=2000000] [rate=50000] [takeoverSeries=100000] [stages=abcds]. Final line: one JSON object.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,7 +113,7 @@ async function scrape(url: string): Promise<Map<string, Map<string, number>>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out = new Map<string, Map<string, number>>();
   for (const line of text.split('\n')) {
-    const m = /^(vigil_evaluator_(?:records_total|consumer_lag|replaying))\{partition="(\d+)"\} (\S+)$/.exec(line);
+    const m = /^(vigil_evaluator_(?:records_total|consumer_lag|replaying|standby_lag))\{partition="(\d+)"\} (\S+)$/.exec(line);
     if (!m) continue;
     if (!out.has(m[1]!)) out.set(m[1]!, new Map());
     out.get(m[1]!)!.set(m[2]!, Number(m[3]));
@@ -139,7 +143,7 @@ function quantile(xs: number[], q: number): number {
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-async function evaluator(name: string, brokers: string, names: TopicNames, group: string, rules: string[], dirs: { logs: string; configs: string }, extra: Record<string, unknown> = {}): Promise<RunningChild> {
+async function evaluator(name: string, brokers: string, names: TopicNames, group: string, rules: readonly string[], dirs: { logs: string; configs: string }, extra: Record<string, unknown> = {}): Promise<RunningChild> {
   const port = await freePort();
   // VIGIL_BENCH_CPU_PROF=DIR: each evaluator writes a V8 CPU profile into DIR when it stops.
   const prof = process.env.VIGIL_BENCH_CPU_PROF;
@@ -165,7 +169,7 @@ export async function main(args: string[]): Promise<void> {
   const N = Number(args[0] ?? 2_000_000);
   const rate = Number(args[1] ?? 50_000);
   const takeoverSeries = Number(args[2] ?? 100_000);
-  const stages = args[3] ?? 'abcd';
+  const stages = args[3] ?? 'abcds';
   const brokers = await sharedKafka();
   const kafka = kafkaClient({ brokers: brokers.split(','), clientId: 'bench-pipeline' });
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-pipeline-'));
@@ -275,55 +279,20 @@ export async function main(args: string[]): Promise<void> {
       children.length = 0;
     }
 
-    // (d) takeover of one partition of S series
-    if (stages.includes('d')) try {
-      const tnames = topicsOf(`${prefix}t`);
-      await createTopics(kafka, tnames, 1);
-      const tseries = [...fleet({ seed: 13, series: takeoverSeries, tenants: 1 })];
-      const tsteps = 12;
-      const tstart = Date.now() - (tsteps + 1) * SCRAPE_INTERVAL;
-      await prefill(kafka, tnames.samples, tseries, tsteps, tstart);
-      const trecords = await headRecords(kafka, tnames.samples);
-      const a = await evaluator('takeover-a', brokers, tnames, `${prefix}-t`, rules, dirs, { snapshotIntervalMs: 60_000 });
-      children.push(a);
-      while (sum((await scrape(a.spec.url)).get('vigil_evaluator_records_total')) < trecords) await sleep(200);
-      const b = await evaluator('takeover-b', brokers, tnames, `${prefix}-t`, rules, dirs, { snapshotIntervalMs: 60_000 });
-      children.push(b);
-      // B's join rebalances the group: wait until exactly one of them owns the partition, caught up.
-      let owner: RunningChild | undefined;
-      for (let i = 0; i < 300 && owner === undefined; i++) {
-      for (const c of [a, b]) {
-        const m = await scrape(c.spec.url);
-        if (caughtUp(m)) owner = c;
+    // (d) takeover of one partition of S series, replaying its window; (s) from a warm standby
+    const takeoverRules = [join(projectRoot(), 'rules', 'node.rules.yml'), join(work, 'window.rules.yml')];
+    writeFileSync(takeoverRules[1]!, `groups:\n  - name: bench-window\n    rules:\n      - alert: BenchWindow\n        expr: max_over_time(node_load1[15m]) > 1e9\n`);
+    for (const [stage, standby] of [['d', false], ['s', true]] as const) {
+      if (!stages.includes(stage)) continue;
+      const key = standby ? 'takeover_standby' : 'takeover';
+      try {
+        Object.assign(result, await takeover({ kafka, brokers, prefix: `${prefix}${stage}`, series: takeoverSeries, rules: takeoverRules, dirs, children, standby }, key));
+      } catch (e) {
+        // Reported, not hidden: the JSON line then has no takeover figures for this stage.
+        console.log(`(${stage}) takeover NOT measured: ${(e as Error).message}`);
+        result[`${key}_failed`] = 1;
       }
-      if (owner === undefined) await sleep(200);
-      }
-      if (owner === undefined) throw new Error('takeover: no evaluator owns the partition');
-      const successor = owner === a ? b : a;
-      await sleep(2_000);
-      const killed = now();
-      owner.kill();
-      let assigned = 0;
-      for (;;) {
-      const m = await scrape(successor.spec.url).catch(() => null);
-      if (m && assigned === 0 && m.get('vigil_evaluator_replaying')?.has('0')) assigned = now();
-      if (m && caughtUp(m)) break;
-      if (now() - killed > 60_000) throw new Error(`takeover: successor did not catch up within 60 s; its metrics: ${JSON.stringify(m && [...m].map(([k, v]) => [k, [...v]]))}; log ${successor.logFile}`);
-      await sleep(50);
-      }
-      result.takeover_s = Number(((now() - killed) / 1000).toFixed(2));
-      result.takeover_assign_s = assigned === 0 ? NaN : Number(((assigned - killed) / 1000).toFixed(2));
-      result.takeover_replay_s = Number((result.takeover_s - result.takeover_assign_s).toFixed(2));
-      result.takeover_series = takeoverSeries;
-      result.takeover_samples = takeoverSeries * tsteps;
-      await sleep(300);
-      // The successor's own account: when it restored the snapshot and reached the head.
-      for (const line of readFileSync(successor.logFile, 'utf8').split('\n')) if (/partition 0: (restored|at the head)/.test(line)) console.log(`    successor: ${line}`);
-      console.log(`(d) partition of ${takeoverSeries} series (${tsteps} scrapes in the log): kill -9 of the owner to successor caught up ${result.takeover_s} s: partition assigned after ${result.takeover_assign_s} s (session timeout ${SESSION_MS / 1000} s), restore + replay to the head ${result.takeover_replay_s} s`);
-    } catch (e) {
-      // Reported, not hidden: the JSON line then has no takeover_s.
-      console.log(`(d) takeover NOT measured: ${(e as Error).message}`);
-      result.takeover_failed = 1;
+      for (const c of children.splice(0)) await c.stop().catch(() => undefined);
     }
   } finally {
     for (const c of children) await c.stop().catch(() => undefined);
@@ -332,4 +301,66 @@ export async function main(args: string[]): Promise<void> {
     if (!process.env.VIGIL_BENCH_KEEP) rmSync(work, { recursive: true, force: true });
   }
   console.log(JSON.stringify(result));
+}
+
+/** Scrapes in the takeover log: the 15-minute window, the snapshot interval and the replay slack (60 s each), and 90 s more. */
+const TAKEOVER_SCRAPES = 70;
+
+/**
+ * One takeover: a 1-partition topic of `series` series with a window of scrapes in it,
+ * two evaluators; kill -9 the owner and time until the other reached the head.
+ */
+async function takeover(o: { kafka: Kafka; brokers: string; prefix: string; series: number; rules: readonly string[]; dirs: { logs: string; configs: string }; children: RunningChild[]; standby: boolean }, key: string): Promise<Record<string, number>> {
+  const tnames = topicsOf(o.prefix);
+  await createTopics(o.kafka, tnames, 1);
+  const tseries = [...fleet({ seed: 13, series: o.series, tenants: 1 })];
+  const tstart = Date.now() - (TAKEOVER_SCRAPES + 1) * SCRAPE_INTERVAL;
+  let t = now();
+  await prefill(o.kafka, tnames.samples, tseries, TAKEOVER_SCRAPES, tstart);
+  const trecords = await headRecords(o.kafka, tnames.samples);
+  console.log(`(${o.standby ? 's' : 'd'}) prefill: ${o.series * TAKEOVER_SCRAPES} samples of ${o.series} series (${TAKEOVER_SCRAPES} scrapes) in ${trecords} records, ${((now() - t) / 1000).toFixed(1)} s`);
+  const extra = { snapshotIntervalMs: 60_000, standby: o.standby };
+  const a = await evaluator(`${key}-a`, o.brokers, tnames, `${o.prefix}-t`, o.rules, o.dirs, extra);
+  o.children.push(a);
+  while (sum((await scrape(a.spec.url)).get('vigil_evaluator_records_total')) < trecords) await sleep(200);
+  const b = await evaluator(`${key}-b`, o.brokers, tnames, `${o.prefix}-t`, o.rules, o.dirs, extra);
+  o.children.push(b);
+  // B's join rebalances the group: wait until exactly one of them owns the partition, caught
+  // up (and, with standby, the other keeps it warm and caught up too).
+  let owner: RunningChild | undefined;
+  for (let i = 0; i < 600 && owner === undefined; i++) {
+    for (const c of [a, b]) {
+      const m = await scrape(c.spec.url);
+      if (caughtUp(m)) owner = c;
+    }
+    if (owner !== undefined && o.standby) {
+      const other = owner === a ? b : a;
+      if ((await scrape(other.spec.url)).get('vigil_evaluator_standby_lag')?.get('0') !== 0) owner = undefined;
+    }
+    if (owner === undefined) await sleep(200);
+  }
+  if (owner === undefined) throw new Error('no evaluator owns the partition (or, with standby, none keeps it warm)');
+  const successor = owner === a ? b : a;
+  await sleep(2_000);
+  const killed = now();
+  owner.kill();
+  let assigned = 0;
+  for (;;) {
+    const m = await scrape(successor.spec.url).catch(() => null);
+    if (m && assigned === 0 && m.get('vigil_evaluator_replaying')?.has('0')) assigned = now();
+    if (m && caughtUp(m)) break;
+    if (now() - killed > 120_000) throw new Error(`successor did not catch up within 120 s; its metrics: ${JSON.stringify(m && [...m].map(([k, v]) => [k, [...v]]))}; log ${successor.logFile}`);
+    await sleep(50);
+  }
+  const r: Record<string, number> = {};
+  r[`${key}_s`] = Number(((now() - killed) / 1000).toFixed(2));
+  r[`${key}_assign_s`] = assigned === 0 ? NaN : Number(((assigned - killed) / 1000).toFixed(2));
+  r[`${key}_replay_s`] = Number((r[`${key}_s`]! - r[`${key}_assign_s`]!).toFixed(2));
+  r[`${key}_series`] = o.series;
+  r[`${key}_window_samples`] = o.series * TAKEOVER_SCRAPES;
+  await sleep(300);
+  // The successor's own account: when it restored the snapshot (or took the standby) and reached the head.
+  for (const line of readFileSync(successor.logFile, 'utf8').split('\n')) if (/partition 0: (restored|taken over|at the head)/.test(line)) console.log(`    successor: ${line}`);
+  console.log(`(${o.standby ? 's' : 'd'}) partition of ${o.series} series, ${o.standby ? 'warm standby' : 'replay'}: kill -9 of the owner to successor caught up ${r[`${key}_s`]} s: partition assigned after ${r[`${key}_assign_s`]} s (session timeout ${SESSION_MS / 1000} s), ${o.standby ? 'handover + catch-up' : 'restore + replay to the head'} ${r[`${key}_replay_s`]} s`);
+  return r;
 }

@@ -8,19 +8,24 @@
  * snapshot, restore it (suppressing evaluations the commit metadata says were already
  * emitted), seek to the offset of (snapshot time − window length − slack) and replay.
  * Without a snapshot the partition starts at its committed offset as a fresh window.
+ * With `standby` on, each member also keeps warm the partitions the assigner names for
+ * it (standby.ts), and a takeover of one of those continues from the shadow instead.
  *
  * Duplicate window: events produced after the last successful commit (a crash or a
  * rebalance between produce and commit) are produced again by the successor. They carry
  * the same fingerprint, state and evaluation time, so the manager dedupes them. Events
  * are never lost: an offset is committed only after its events are acknowledged.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, Message } from 'kafkajs';
+import { PartitionAssigners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type Message } from 'kafkajs';
 import type { TopicNames } from '../kafka/topics.js';
 import type { ManagedRuleFile } from '../rules/manager.js';
+import { standbyFromAssignment, warmAssigner } from './assigner.js';
 import { encodeAlertEvent, type AlertEvent } from './event.js';
-import { PartitionEvaluator, type PartitionEvaluatorOptions } from './partition.js';
+import type { PartitionEvaluator, PartitionEvaluatorOptions } from './partition.js';
+import { StandbyFeeder, type Handover } from './standby.js';
 import type { StateStore } from './state_store.js';
-import { decodeCommitMetadata, encodeCommitMetadata, PartitionWorker, type PartitionWorkerOptions } from './worker.js';
+import { committedOf, restorePartition } from './takeover.js';
+import { encodeCommitMetadata, PartitionWorker, type PartitionWorkerOptions } from './worker.js';
 
 /** Lets timers, sockets (heartbeats, HTTP) and other partitions' batches run. */
 function yieldToEventLoop(): Promise<void> {
@@ -80,6 +85,8 @@ export interface EvaluateConsumerOptions extends PartitionWorkerOptions {
   readonly sliceMs?: number;
   /** Fetch options (DEFAULT_FETCH for those not given). */
   readonly fetch?: Partial<FetchOptions>;
+  /** Keep the partitions the assigner names warm for a fast takeover (doubles the work per member). */
+  readonly standby?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -123,6 +130,8 @@ export class EvaluateConsumer {
   private running = false;
   private readonly sliceMs: number;
   private readonly concurrency: number;
+  /** Keeps other members' partitions warm (null with `standby` off). */
+  readonly standby: StandbyFeeder | null;
 
   constructor(private readonly o: EvaluateConsumerOptions) {
     const session = o.sessionTimeoutMs ?? 6_000;
@@ -140,9 +149,15 @@ export class EvaluateConsumer {
       minBytes: f.minBytes,
       maxBytesPerPartition: f.maxBytesPerPartition,
       maxBytes: Math.max(f.maxBytesPerPartition, f.maxBytes),
+      // Sticky and standby-aware; round robin while members of an older version remain.
+      partitionAssigners: [
+        warmAssigner(o.topics.samples, () => ({ held: [...this.assigned], warm: this.standby?.warm() ?? [] })),
+        PartitionAssigners.roundRobin,
+      ],
     });
     this.admin = o.kafka.admin();
     this.log = o.log ?? (() => undefined);
+    this.standby = o.standby === true ? new StandbyFeeder({ ...this.restoreDeps(), kafka: o.kafka, fetch: f, sessionTimeoutMs: session, startFrom: o.startFrom ?? 'earliest', sliceMs: this.sliceMs, log: this.log }) : null;
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const mine = new Set((e.payload.memberAssignment[o.topics.samples] ?? []).map(Number));
       for (const p of [...this.workers.keys()]) {
@@ -154,7 +169,38 @@ export class EvaluateConsumer {
       // committed its head has no batch to deliver until new records arrive.
       for (const p of mine) if (!this.workers.has(p) && !this.preparing.has(p)) void this.startTakeover(p);
       this.log(`evaluate: assigned partitions [${[...mine].sort((a, b) => a - b).join(',')}] of ${o.topics.samples}`);
+      if (this.standby !== null) void this.refreshStandby(e.payload.memberId, mine);
     });
+  }
+
+  private restoreDeps() {
+    const o = this.o;
+    return {
+      groupId: o.groupId, topic: o.topics.samples, stateStore: o.stateStore, rules: o.rules,
+      ...(o.evaluator ? { evaluator: o.evaluator } : {}),
+      worker: o,
+      ...(o.replaySlackMs === undefined ? {} : { replaySlackMs: o.replaySlackMs }),
+    };
+  }
+
+  /** Reads the leader's standby choice for this member (in its assignment) and follows it. */
+  private async refreshStandby(memberId: string, mine: Set<number>): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const { groups } = await this.admin.describeGroups([this.o.groupId]);
+        if (this.assigned !== mine || !this.running) return;
+        const me = groups.find((g) => g.groupId === this.o.groupId)?.members.find((m) => m.memberId === memberId);
+        if (me !== undefined && me.memberAssignment.length > 0) {
+          const want = standbyFromAssignment(me.memberAssignment).filter((p) => !mine.has(p));
+          this.standby!.setPartitions(want);
+          if (want.length > 0) this.log(`evaluate: standby for partitions [${want.join(',')}]`);
+          return;
+        }
+      } catch (e) {
+        this.log(`evaluate: reading the standby assignment failed: ${(e as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
   }
 
   /** The evaluators of the partitions held now. */
@@ -177,8 +223,9 @@ export class EvaluateConsumer {
     return [...this.assigned].sort((a, b) => a - b);
   }
 
-  /** Installs new rules in every held partition, keeping alert state. */
+  /** Installs new rules in every held partition (and standby), keeping alert state. */
   reloadRules(files: readonly ManagedRuleFile[]): void {
+    this.standby?.reloadRules(files);
     for (const w of this.workers.values()) {
       try {
         w.evaluator.reloadRules(files);
@@ -191,6 +238,8 @@ export class EvaluateConsumer {
   /** Joins the group and starts consuming. */
   async start(): Promise<void> {
     await this.admin.connect();
+    // Before joining: the first assignment may already name partitions to keep warm.
+    await this.standby?.start();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topics.samples, fromBeginning: (this.o.startFrom ?? 'earliest') === 'earliest' });
     this.running = true;
@@ -320,36 +369,19 @@ export class EvaluateConsumer {
     return job;
   }
 
-  /** Sets up a newly assigned partition: restores its snapshot and seeks back to replay the window. */
+  /** Sets up a newly assigned partition: from its standby shadow, or restored from its snapshot with a replay of the window. */
   private async takeover(p: number): Promise<void> {
     const started = performance.now();
+    // Synchronously, before any await: the shadow applies nothing more once taken.
+    const handover = this.standby?.take(p) ?? null;
+    if (handover !== null) return this.adopt(p, handover, started);
     const topic = this.o.topics.samples;
-    const [committedRaw] = (await this.admin.fetchOffsets({ groupId: this.o.groupId, topics: [topic] }))
-      .flatMap((t) => t.partitions).filter((x) => x.partition === p);
-    const committedOffset = committedRaw === undefined ? -1 : Number(committedRaw.offset);
-    const meta = decodeCommitMetadata(committedRaw?.metadata);
-    const snap = await this.o.stateStore.latest(p);
+    const r = await restorePartition({ ...this.restoreDeps(), admin: this.admin }, p);
     if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
-    const ev = new PartitionEvaluator(this.o.rules(), { ...this.o.evaluator, partition: p });
-    if (snap !== null) ev.restore(snap, meta.evaluatedThrough === null ? {} : { emitAfter: meta.evaluatedThrough });
-    else if (meta.evaluatedThrough !== null) {
-      // No state to restore, only what must not be emitted again.
-      ev.restore({ version: 1, partition: p, watermark: null, offset: null, windowLength: 0, groups: [] }, { emitAfter: meta.evaluatedThrough });
-    }
-    const w = new PartitionWorker(ev, this.o, { snapshot: snap, committed: meta });
-    let seekTo = -1;
-    if (snap !== null && snap.watermark !== null) {
-      const from = snap.watermark - Math.max(snap.windowLength, ev.windowLength) - (this.o.replaySlackMs ?? 60_000);
-      const found = (await this.admin.fetchTopicOffsetsByTimestamp(topic, from)).find((x) => x.partition === p);
-      seekTo = found === undefined ? -1 : Number(found.offset);
-      if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
-    }
-    // Lag until the first batch says otherwise: what lies between the start and the head.
-    const high = Number((await this.admin.fetchTopicOffsets(topic)).find((x) => x.partition === p)?.high ?? 0);
-    if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
+    const { snapshot: snap, committedOffset, committed: meta, seekTo } = r;
     const startAt = seekTo >= 0 ? seekTo : Math.max(0, committedOffset);
-    this.workers.set(p, w);
-    this.progress.set(p, { partition: p, lag: Math.max(0, high - startAt), committed: committedOffset, replaying: snap !== null, assignedAt: started });
+    this.workers.set(p, r.worker);
+    this.progress.set(p, { partition: p, lag: Math.max(0, r.high - startAt), committed: committedOffset, replaying: snap !== null, assignedAt: started });
     this.stats.takeovers++;
     if (snap === null || snap.watermark === null) {
       this.log(`evaluate: partition ${p}: no snapshot, fresh window from offset ${committedOffset < 0 ? this.o.startFrom ?? 'earliest' : committedOffset}`);
@@ -361,12 +393,39 @@ export class EvaluateConsumer {
     this.consumer.seek({ topic, partition: p, offset: String(seekTo) });
   }
 
+  /**
+   * Continues `p` from its standby shadow: the events the shadow computed past the
+   * predecessor's last commit are produced now, evaluations the predecessor produced are
+   * not emitted again, and reading goes on from the shadow's offset.
+   */
+  private async adopt(p: number, h: Handover, started: number): Promise<void> {
+    const topic = this.o.topics.samples;
+    const { offset: committedOffset, meta } = await committedOf(this.admin, this.o.groupId, topic, p);
+    const through = meta.evaluatedThrough;
+    if (through !== null) h.worker.producedThrough(through);
+    const owed = through === null ? h.events : h.events.filter((e) => e.evalTime > through);
+    if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
+    if (owed.length > 0) {
+      await this.o.producer.send(this.o.topics.alerts, owed.map((e) => ({ key: e.fingerprint, value: encodeAlertEvent(e) })));
+      this.stats.eventsProduced += owed.length;
+      if (!this.assigned.has(p) || !this.running || this.workers.has(p)) return;
+    }
+    const next = h.worker.nextOffset ?? Math.max(0, committedOffset);
+    this.workers.set(p, h.worker);
+    this.progress.set(p, { partition: p, lag: h.lag, committed: committedOffset, replaying: false, assignedAt: started });
+    this.stats.takeovers++;
+    this.seeking.set(p, next);
+    this.consumer.seek({ topic, partition: p, offset: String(next) });
+    this.log(`evaluate: partition ${p}: taken over from the standby at offset ${next} (committed ${committedOffset}, emitted through ${through ?? 'unknown'}, ${owed.length} events produced for the predecessor; ${Math.round(performance.now() - started)} ms after assignment)`);
+  }
+
   /** Writes a snapshot of every held partition (clean shutdown), then leaves the group. */
   async stop(): Promise<void> {
     if (this.running) {
       this.running = false;
       // Waits for the batch in flight, so a snapshot never covers unproduced events.
       await this.consumer.stop().catch(() => undefined);
+      await this.standby?.stop();
       for (const w of this.workers.values()) {
         if (w.evaluator.watermark === null) continue;
         try {

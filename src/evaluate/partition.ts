@@ -413,6 +413,11 @@ export class PartitionEvaluator {
     if (opts.emitAfter !== undefined) this.emitAfter = opts.emitAfter;
   }
 
+  /** Events of evaluations at or before `t` are not emitted from now on (another member produced them). */
+  suppressThrough(t: number): void {
+    if (this.emitAfter === null || t > this.emitAfter) this.emitAfter = t;
+  }
+
   /** Active (pending and firing) alerts of every alerting rule, with their rule and group. */
   activeAlerts(): { group: RuleGroup; rule: AlertingRule; alert: Alert }[] {
     return this.manager.ruleGroups().flatMap((group) =>

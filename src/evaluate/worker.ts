@@ -170,6 +170,15 @@ export class PartitionWorker {
     return s;
   }
 
+  /**
+   * The partition's owner produced the events of evaluations through `t` (a standby
+   * taking over from it): they are not emitted again, and the next commit says so too.
+   */
+  producedThrough(t: number): void {
+    if (this.committedThrough === null || t > this.committedThrough) this.committedThrough = t;
+    this.evaluator.suppressThrough(t);
+  }
+
   /** The commit metadata for the records applied so far. */
   commitMetadata(): CommitMetadata {
     const wm = this.evaluator.watermark;

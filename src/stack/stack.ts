@@ -179,7 +179,8 @@ export async function startStack(o: StackOptions = {}): Promise<RunningStack> {
           listen: { host: '127.0.0.1', port },
           kafka: { brokers, topics, groupId: `${prefix}-evaluate`, clientId: `vigil-evaluate-${i}`, sessionTimeoutMs: 3_000, heartbeatIntervalMs: 500 },
           rules: [o.rulesDir ?? 'rules'],
-          evaluation: { snapshotIntervalMs: 60_000 },
+          // Each evaluator keeps the other's partitions warm: a crash costs failure detection only.
+          evaluation: { snapshotIntervalMs: 60_000, standby: evaluatorCount > 1 },
         },
       });
     }

@@ -24,6 +24,7 @@ import { encodeRemoteWriteBody } from '../../src/ingest/remote_write.js';
 import { decodeAlertEvent, type AlertEvent } from '../../src/evaluate/event.js';
 import { PartitionEvaluator } from '../../src/evaluate/partition.js';
 import { decodeCommitMetadata, PartitionWorker } from '../../src/evaluate/worker.js';
+import { freePort } from '../../src/services/process.js';
 import { parseEvaluateConfig, startEvaluate } from '../../src/evaluate/run.js';
 import { main } from '../../src/cli/main.js';
 import { CapturedIO } from '../../src/cli/io.js';
@@ -54,8 +55,9 @@ function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 6
 
 const key = (e: AlertEvent) => `${e.fingerprint}/${e.state}/${e.evalTime}`;
 
-test('evaluate: firing event end to end; kill -9 of a worker process, takeover, same firing time, nothing lost', { timeout: 170_000 }, async () => {
-  const run = `${process.pid}.${Math.random().toString(36).slice(2, 8)}`;
+/** Topics, an ingest gateway on a manual clock, a reader of vigil.alerts: one pipeline per test. */
+async function pipeline(name: string) {
+  const run = `${process.pid}.${name}.${Math.random().toString(36).slice(2, 8)}`;
   const prefix = `vigil.test.eval.${run}`;
   const topics = { samples: `${prefix}.samples`, alerts: `${prefix}.alerts`, rules: `${prefix}.rules`, state: `${prefix}.state` };
   const group = `${prefix}.group`;
@@ -66,9 +68,8 @@ test('evaluate: firing event end to end; kill -9 of a worker process, takeover, 
   await ensureTopics(admin, { names: topics, samplesPartitions: 2 });
   const dir = mkdtempSync(join(tmpdir(), 'vigil-eval-'));
   writeFileSync(join(dir, 'temps.yml'), RULES);
-  // A 3 s session with 1 s heartbeats (the local broker allows it): batches must heartbeat
-  // in time under load, or the group rebalances and the successor is assigned twice.
-  writeFileSync(join(dir, 'evaluate.yaml'), `kafka:\n  sessionTimeoutMs: 3000\n  heartbeatIntervalMs: 1000\nevaluation:\n  snapshotIntervalMs: 30000\n`);
+  // Apart from the rules directory, which the evaluators load whole.
+  const configDir = mkdtempSync(join(tmpdir(), 'vigil-eval-config-'));
   const producer = new SafeProducer(kafka);
   await producer.connect();
   // Log time: near the broker's clock so retention keeps it; minute-aligned.
@@ -101,30 +102,78 @@ test('evaluate: firing event end to end; kill -9 of a worker process, takeover, 
     await producer.send(topics.samples, [0, 1].map((partition) => ({ partition, value: encodeTick(t), timestamp: String(t) })));
     step++;
   };
+  /** Pushes until log step `last` (10 s steps: minute m is step 6m). */
+  const pushThrough = async (last: number) => {
+    while (step <= last) await push();
+  };
+  /** The lowest evaluation time the group's commits say was produced on both partitions. */
+  const committedThrough = async () => Math.min(...(await admin.fetchOffsets({ groupId: group, topics: [topics.samples] }))[0]!.partitions
+    .map((p) => decodeCommitMetadata(p.metadata).evaluatedThrough ?? 0));
+  /** A `vigil evaluate` child process of the group. */
+  const spawnEvaluator = (config: string, port = 0) => {
+    const file = join(configDir, `evaluate-${Math.random().toString(36).slice(2, 8)}.yaml`);
+    writeFileSync(file, config);
+    const child = spawn(process.execPath, ['bin/vigil.js', 'evaluate', '--config', file, '--brokers', brokers, '--rules', dir,
+      '--topic-prefix', prefix, '--group', group, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = { child, err: '' };
+    child.stderr!.on('data', (d) => (proc.err += d));
+    return proc;
+  };
+  /**
+   * After the takeover: the firing event came at the same evaluation time as in a run
+   * without the kill (a fresh worker over the partition), no state change of that run
+   * is missing, and duplicates are only of evaluations after the last commit before the kill.
+   */
+  const checkAgainstReference = async (committedAtKill: number) => {
+    const acmePartition = alerts.find((e) => e.tenant === 'acme')!.source.partition;
+    const reference = await replayPartition(kafka, topics.samples, acmePartition, [ruleFile(RULES, join(dir, 'temps.yml'))]);
+    const refFiring = reference.find((e) => e.state === 'firing')!;
+    const gotFiring = alerts.find((e) => e.state === 'firing')!;
+    assert.equal(gotFiring.evalTime, refFiring.evalTime);
+    assert.equal(gotFiring.activeAt, refFiring.activeAt);
+    assert.equal(gotFiring.firedAt! - gotFiring.activeAt, 10 * 60_000);
+    assert.equal(gotFiring.labels.tenant, 'acme');
+    const lastSeen = Math.max(...alerts.map((e) => e.evalTime));
+    const got = new Set(alerts.map(key));
+    for (const e of reference.filter((x) => !x.resend && x.evalTime <= lastSeen)) assert.ok(got.has(key(e)), `lost ${key(e)}`);
+    const counts = new Map<string, number>();
+    for (const e of alerts) counts.set(key(e), (counts.get(key(e)) ?? 0) + 1);
+    for (const e of alerts) if (counts.get(key(e))! > 1) assert.ok(e.evalTime > committedAtKill, `duplicate ${key(e)} at or before the commit ${committedAtKill}`);
+    return { reference, refFiring, acmePartition };
+  };
+  const cleanup = async () => {
+    await reader.disconnect().catch(() => undefined);
+    await producer.close();
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await admin.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(configDir, { recursive: true, force: true });
+  };
+  return { topics, group, brokers, admin, dir, T0, alerts, pushThrough, committedThrough, spawnEvaluator, checkAgainstReference, cleanup };
+}
 
-  const child = spawn(process.execPath, ['bin/vigil.js', 'evaluate', '--config', join(dir, 'evaluate.yaml'), '--brokers', brokers, '--rules', dir,
-    '--topic-prefix', prefix, '--group', group, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let childErr = '';
-  child.stderr!.on('data', (d) => (childErr += d));
+// A 3 s session with 1 s heartbeats (the local broker allows it): batches must heartbeat
+// in time under load, or the group rebalances and the successor is assigned twice.
+const EVALUATE_YAML = `kafka:\n  sessionTimeoutMs: 3000\n  heartbeatIntervalMs: 1000\nevaluation:\n  snapshotIntervalMs: 30000\n`;
+
+test('evaluate: firing event end to end; kill -9 of a worker process, takeover, same firing time, nothing lost', { timeout: 170_000 }, async () => {
+  const pl = await pipeline('replay');
+  const { topics, group, brokers, dir, T0, alerts } = pl;
+  const a = pl.spawnEvaluator(EVALUATE_YAML);
   const successorLog: string[] = [];
   let successor: Awaited<ReturnType<typeof startEvaluate>> | null = null;
   try {
-    await until('the child to be assigned both partitions', () => /assigned partitions \[0,1\]/.test(childErr), 30_000);
+    await until('the child to be assigned both partitions', () => /assigned partitions \[0,1\]/.test(a.err), 30_000);
     // Log minutes 0..6: the alert goes pending and stays pending.
-    while (step <= 36) await push();
+    await pl.pushThrough(36);
     await until('the pending event', () => alerts.some((e) => e.state === 'pending'), 30_000);
-    await until('the child to commit past minute 5', async () => {
-      const offs = await admin.fetchOffsets({ groupId: group, topics: [topics.samples] });
-      const through = offs[0]!.partitions.map((p) => decodeCommitMetadata(p.metadata).evaluatedThrough ?? 0);
-      return Math.min(...through) >= T0 + 5 * 60_000;
-    }, 30_000);
-    assert.equal((childErr.match(/assigned partitions/g) ?? []).length, 1, `the child rebalanced while alone:\n${childErr}`);
+    await until('the child to commit past minute 5', async () => (await pl.committedThrough()) >= T0 + 5 * 60_000, 30_000);
+    assert.equal((a.err.match(/assigned partitions/g) ?? []).length, 1, `the child rebalanced while alone:\n${a.err}`);
     // Under load: keep pushing while the child dies.
-    const loading = (async () => { for (let i = 0; i < 6; i++) await push(); })();
-    child.kill('SIGKILL');
+    const loading = pl.pushThrough(42);
+    a.child.kill('SIGKILL');
     await loading;
-    const committedAtKill = Math.min(...(await admin.fetchOffsets({ groupId: group, topics: [topics.samples] }))[0]!.partitions
-      .map((p) => decodeCommitMetadata(p.metadata).evaluatedThrough ?? 0));
+    const committedAtKill = await pl.committedThrough();
     assert.ok(!alerts.some((e) => e.state === 'firing'), 'fired too early');
 
     successor = await startEvaluate(parseEvaluateConfig({
@@ -136,33 +185,17 @@ test('evaluate: firing event end to end; kill -9 of a worker process, takeover, 
     const s = successor;
     await until('the successor to take both partitions', () => s.consumer.assignedPartitions.length === 2, 40_000);
     // Log minutes 7..13: the alert fires at activeAt + 10m.
-    while (step <= 13 * 6) await push();
+    await pl.pushThrough(13 * 6);
     await until('the firing event', () => alerts.some((e) => e.state === 'firing'), 40_000);
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     assert.match(metrics, /vigil_evaluator_takeovers_total [12]/);
     assert.match(metrics, /vigil_evaluator_consumer_lag\{partition="[01]"\}/);
 
-    // The run without the kill: a fresh worker over the same partition's records.
-    const acmePartition = alerts.find((e) => e.tenant === 'acme')!.source.partition;
-    const reference = await replayPartition(kafka, topics.samples, acmePartition, [ruleFile(RULES, join(dir, 'temps.yml'))]);
-    const refFiring = reference.find((e) => e.state === 'firing')!;
-    const gotFiring = alerts.find((e) => e.state === 'firing')!;
-    assert.equal(gotFiring.evalTime, refFiring.evalTime);
-    assert.equal(gotFiring.activeAt, refFiring.activeAt);
-    assert.equal(gotFiring.firedAt! - gotFiring.activeAt, 10 * 60_000);
-    assert.equal(gotFiring.labels.tenant, 'acme');
+    const { refFiring, acmePartition } = await pl.checkAgainstReference(committedAtKill);
     assert.ok(successorLog.some((l) => new RegExp(`partition ${acmePartition}: restored snapshot`).test(l)), successorLog.join('\n'));
     // One assignment: no rebalance from a missed heartbeat while it replayed and kept up.
     assert.equal(successorLog.filter((l) => /assigned partitions/.test(l)).length, 1, successorLog.join('\n'));
-    assert.doesNotMatch(childErr, /batch abandoned/);
-    // No event lost: every state change of the reference (up to the last slot the successor saw) is in vigil.alerts.
-    const lastSeen = Math.max(...alerts.map((e) => e.evalTime));
-    const got = new Set(alerts.map(key));
-    for (const e of reference.filter((x) => !x.resend && x.evalTime <= lastSeen)) assert.ok(got.has(key(e)), `lost ${key(e)}`);
-    // Duplicates only after the last commit before the kill.
-    const counts = new Map<string, number>();
-    for (const e of alerts) counts.set(key(e), (counts.get(key(e)) ?? 0) + 1);
-    for (const e of alerts) if (counts.get(key(e))! > 1) assert.ok(e.evalTime > committedAtKill, `duplicate ${key(e)} at or before the commit ${committedAtKill}`);
+    assert.doesNotMatch(a.err, /batch abandoned/);
 
     // vigil replay over the same history prints the pending and firing lines.
     const io = new CapturedIO();
@@ -173,13 +206,52 @@ test('evaluate: firing event end to end; kill -9 of a worker process, takeover, 
     assert.ok(lines.some((l) => l.startsWith(`${new Date(refFiring.evalTime).toISOString()} firing   Hot{`)), io.stdout);
     assert.ok(lines.some((l) => / pending  Hot\{.*tenant="acme"/.test(l)), io.stdout);
   } finally {
-    child.kill('SIGKILL');
+    a.child.kill('SIGKILL');
     await successor?.close();
-    await reader.disconnect().catch(() => undefined);
-    await producer.close();
-    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-    await admin.disconnect();
-    rmSync(dir, { recursive: true, force: true });
+    await pl.cleanup();
+  }
+});
+
+test('evaluate: standby: two members keep each other\'s partitions warm; kill -9 of the owner, the other continues from its shadow, same firing time, nothing lost', { timeout: 170_000 }, async () => {
+  const pl = await pipeline('standby');
+  const { T0, alerts } = pl;
+  const yaml = EVALUATE_YAML.replace('evaluation:\n', 'evaluation:\n  standby: true\n');
+  const ports = [await freePort(), await freePort()];
+  const members = ports.map((port) => pl.spawnEvaluator(yaml, port));
+  try {
+    const lastAssigned = (m: { err: string }) => [...m.err.matchAll(/assigned partitions \[([0-9,]*)\]/g)].pop()?.[1];
+    await until('each member to own one partition and keep the other warm', () => members.every((m) => /^[01]$/.test(lastAssigned(m) ?? '') && /standby for partitions \[[01]\]/.test(m.err)), 40_000);
+    // Log minutes 0..6: the alert goes pending and stays pending.
+    await pl.pushThrough(36);
+    await until('the pending event', () => alerts.some((e) => e.state === 'pending'), 30_000);
+    const acmePartition = alerts.find((e) => e.state === 'pending')!.source.partition;
+    await until('both members to commit past minute 5', async () => (await pl.committedThrough()) >= T0 + 5 * 60_000, 30_000);
+    const ownerIndex = members.findIndex((m) => lastAssigned(m) === String(acmePartition));
+    assert.ok(ownerIndex >= 0, members.map((m) => m.err).join('\n---\n'));
+    const owner = members[ownerIndex]!;
+    const other = members[1 - ownerIndex]!;
+    // The other member's shadow of acme's partition has caught up.
+    await until('the standby to be warm', async () => {
+      const m = await (await fetch(`http://127.0.0.1:${ports[1 - ownerIndex]}/metrics`)).text();
+      return new RegExp(`vigil_evaluator_standby_lag\\{partition="${acmePartition}"\\} 0\\b`).test(m);
+    }, 30_000);
+    const loading = pl.pushThrough(42);
+    owner.child.kill('SIGKILL');
+    await loading;
+    const committedAtKill = await pl.committedThrough();
+    assert.ok(!alerts.some((e) => e.state === 'firing'), 'fired too early');
+    await until('the other member to take the partition from its standby', () => new RegExp(`partition ${acmePartition}: taken over from the standby`).test(other.err), 40_000);
+    // Log minutes 7..13: the alert fires at activeAt + 10m.
+    await pl.pushThrough(13 * 6);
+    await until('the firing event', () => alerts.some((e) => e.state === 'firing'), 40_000);
+    await pl.checkAgainstReference(committedAtKill);
+    assert.doesNotMatch(other.err, new RegExp(`^evaluate: partition ${acmePartition}: restored snapshot`, 'm'));
+    assert.doesNotMatch(other.err, /batch abandoned/);
+    const m = await (await fetch(`http://127.0.0.1:${ports[1 - ownerIndex]}/metrics`)).text();
+    assert.match(m, /vigil_evaluator_standby_handovers_total 1\b/);
+  } finally {
+    for (const m of members) m.child.kill('SIGKILL');
+    await pl.cleanup();
   }
 });
 
