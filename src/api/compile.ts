@@ -5,10 +5,9 @@
  */
 import { Document } from 'yaml';
 import { parseExpr } from '../promql/parser.js';
-import { goQuote as promqlQuote } from '../promql/lexer.js';
 import { formatGoFloat } from '../promql/printer.js';
 import { quoteMeta } from '../promql/re2_syntax.js';
-import { goQuote as templateQuote } from '../template/strconv.js';
+import { goQuote } from '../util/go_quote.js';
 import { POLICY_TYPES, type PolicySpec, type PolicyType } from './policy.js';
 
 /** A policy as the store holds it; `enabled` (the column) decides whether it compiles. */
@@ -72,14 +71,14 @@ function load(n: 1 | 5 | 15): TypeMapping {
 function diskIo(metric: string, dir: 'Read' | 'Write'): TypeMapping {
   return {
     alert: `PolicyDisk${dir}`, title: `Disk ${dir.toLowerCase()} throughput`, unit: ' MB/s', per: [],
-    expr: (sel, by, w) => `sum by (${by}) (rate(${metric}{${sel(`device!~${promqlQuote(AGGREGATE_DISKS)}`)}}[${w}])) / 1e6`,
+    expr: (sel, by, w) => `sum by (${by}) (rate(${metric}{${sel(`device!~${goQuote(AGGREGATE_DISKS)}`)}}[${w}])) / 1e6`,
   };
 }
 
 function network(metric: string, dir: 'Inbound' | 'Outbound'): TypeMapping {
   return {
     alert: `PolicyNetwork${dir}`, title: `${dir} network traffic`, unit: ' Mbit/s', per: [],
-    expr: (sel, by, w) => `sum by (${by}) (rate(${metric}{${sel(`device!~${promqlQuote(VIRTUAL_NICS)}`)}}[${w}])) * 8 / 1e6`,
+    expr: (sel, by, w) => `sum by (${by}) (rate(${metric}{${sel(`device!~${goQuote(VIRTUAL_NICS)}`)}}[${w}])) * 8 / 1e6`,
   };
 }
 
@@ -99,7 +98,7 @@ export const TYPE_MAPPINGS: Readonly<Record<PolicyType, TypeMapping>> = {
   disk_utilization_percent: {
     alert: 'PolicyDiskUtilization', title: 'Disk usage', unit: '%', per: ['mountpoint'],
     expr: (sel, by, w) => {
-      const fs = sel(`fstype!~${promqlQuote(PSEUDO_FSTYPES)}`);
+      const fs = sel(`fstype!~${goQuote(PSEUDO_FSTYPES)}`);
       return `100 * (1 - sum by (${by}) (avg_over_time(node_filesystem_avail_bytes{${fs}}[${w}]))` +
         ` / sum by (${by}) (avg_over_time(node_filesystem_size_bytes{${fs}}[${w}])))`;
     },
@@ -123,7 +122,7 @@ export function instanceRegex(machines: readonly string[]): string {
  * becomes a Go template string literal, which expands to exactly the text.
  */
 export function literalTemplate(text: string): string {
-  return text.includes('{{') ? `{{ ${templateQuote(text)} }}` : text;
+  return text.includes('{{') ? `{{ ${goQuote(text)} }}` : text;
 }
 
 /**
@@ -168,8 +167,8 @@ function compilePolicy(
   if (machines !== null && machines.length === 0) {
     return { reason: `no machine has any of the tags ${spec.tags.join(', ')}` };
   }
-  const base = [`${tenantLabel}=${promqlQuote(tenant)}`];
-  if (machines !== null) base.push(`instance=~${promqlQuote(instanceRegex(machines))}`);
+  const base = [`${tenantLabel}=${goQuote(tenant)}`];
+  if (machines !== null) base.push(`instance=~${goQuote(instanceRegex(machines))}`);
   const sel = (extra?: string) => [...base, ...(extra ? [extra] : [])].join(', ');
   const by = [tenantLabel, 'instance', ...m.per].join(', ');
   const op = spec.compare === 'GreaterThan' ? '>' : '<';
@@ -187,7 +186,7 @@ function compilePolicy(
     summary: `${m.title} is {{ printf "%.2f" $value }}${m.unit}${where}, ${thresholdText(spec, m.unit)}`,
   };
   // Always a literal, even without `{{`: the text is the tenant's, never code.
-  if (spec.description !== '') annotations['description'] = `{{ ${templateQuote(spec.description)} }}`;
+  if (spec.description !== '') annotations['description'] = `{{ ${goQuote(spec.description)} }}`;
   return {
     rule: {
       alert: m.alert,

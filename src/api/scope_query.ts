@@ -4,7 +4,8 @@
  * `@`), gets the matcher `tenant="<id>"`, and any other matcher on that label goes.
  */
 import type { Expr, VectorSelector } from '../promql/ast.js';
-import { Lexer, goQuote } from '../promql/lexer.js';
+import { Lexer } from '../promql/lexer.js';
+import { goQuote } from '../util/go_quote.js';
 import { newMatcher } from '../promql/matcher.js';
 import { ParseError, parseExpr, type ParseOptions } from '../promql/parser.js';
 import { exprToString } from '../promql/printer.js';

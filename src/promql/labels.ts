@@ -2,6 +2,7 @@
  * Label sets, the identity of a series. A `Labels` is an array of {name, value}
  * sorted by name, with no empty values, treated as immutable once built.
  */
+import { goQuote } from '../util/go_quote.js';
 
 /** One label pair. */
 export interface Label {
@@ -130,33 +131,13 @@ export function compareLabels(a: Labels, b: Labels): number {
   return a.length - b.length;
 }
 
-/** Go's strconv.Quote for label values, as Prometheus prints them. */
-export function quoteGo(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c === 0x07) out += '\\a';
-    else if (c === 0x08) out += '\\b';
-    else if (c === 0x0c) out += '\\f';
-    else if (c === 0x0b) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /** Prometheus's textual form: `name{a="b", c="d"}`, or `{a="b"}` without a name. */
 export function labelsToString(ls: Labels): string {
   let name = '';
   const parts: string[] = [];
   for (const l of ls) {
     if (l.name === METRIC_NAME) name = l.value;
-    else parts.push(`${l.name}=${quoteGo(l.value)}`);
+    else parts.push(`${l.name}=${goQuote(l.value)}`);
   }
   if (name !== '' && parts.length === 0) return name;
   return `${name}{${parts.join(', ')}}`;
@@ -164,5 +145,5 @@ export function labelsToString(ls: Labels): string {
 
 /** Prometheus's `labels.String()`: every label, the name too, in braces. */
 export function labelsToBraces(ls: Labels): string {
-  return `{${ls.map((l) => `${l.name}=${quoteGo(l.value)}`).join(', ')}}`;
+  return `{${ls.map((l) => `${l.name}=${goQuote(l.value)}`).join(', ')}}`;
 }

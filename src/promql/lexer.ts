@@ -3,6 +3,7 @@
  * same token boundaries, same error texts, so parse errors read exactly like Prometheus's.
  * Positions are offsets into the JS string (equal to Go's byte offsets for ASCII input).
  */
+import { goQuote, goQuoteRune } from '../util/go_quote.js';
 
 /** Token kinds, named as in Prometheus's grammar. */
 export type TokenType =
@@ -68,39 +69,6 @@ const FIXED_TEXT = new Set<TokenType>([
   'LEFT_PAREN', 'RIGHT_PAREN', 'LEFT_BRACE', 'RIGHT_BRACE', 'LEFT_BRACKET', 'RIGHT_BRACKET',
   'COMMA', 'EQL', 'COLON', 'START', 'END', ...OPERATORS, ...AGGREGATORS, ...KEYWORDS,
 ]);
-
-/** Go's `%q` of a string (strconv.Quote). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"': out += '\\"'; continue;
-      case '\\': out += '\\\\'; continue;
-      case '\n': out += '\\n'; continue;
-      case '\r': out += '\\r'; continue;
-      case '\t': out += '\\t'; continue;
-      case '\x07': out += '\\a'; continue;
-      case '\b': out += '\\b'; continue;
-      case '\f': out += '\\f'; continue;
-      case '\v': out += '\\v'; continue;
-    }
-    if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else if ((c >= 0x80 && c < 0xa0) || c === 0xad || (c >= 0xd800 && c < 0xe000) || c === 0xfeff) {
-      out += '\\u' + c.toString(16).padStart(4, '0');
-    } else out += ch;
-  }
-  return out + '"';
-}
-
-/** Go's `%q` of a rune: `'x'`. */
-export function goQuoteRune(ch: string): string {
-  if (ch === '') return "'\\ufffd'";
-  if (ch === "'") return "'\\''";
-  if (ch === '"') return `'"'`;
-  const q = goQuote(ch);
-  return "'" + q.slice(1, -1) + "'";
-}
 
 /** Go's `%#U` of a rune: `U+0027 '''`. */
 function goRuneU(ch: string): string {

@@ -9,7 +9,8 @@ import type {
   AggregateExpr, AggregateOp, AtModifier, BinaryExpr, BinaryOp, Call, Expr, MatrixSelector, NumberLiteral,
   ParenExpr, PosRange, StringLiteral, SubqueryExpr, UnaryExpr, VectorMatching, VectorSelector,
 } from './ast.js';
-import { Lexer, describeToken, goQuote, isAggregator, unquoteString, type Token, type TokenType } from './lexer.js';
+import { Lexer, describeToken, isAggregator, unquoteString, type Token, type TokenType } from './lexer.js';
+import { goQuote } from '../util/go_quote.js';
 import { newMatcher, type Matcher, type MatchType } from './matcher.js';
 import { parseDuration } from './duration.js';
 import { lookupFunction, type FunctionSignature } from './signatures.js';

@@ -5,7 +5,7 @@
 import type { AggregateExpr, BinaryExpr, Expr, SubqueryExpr, VectorSelector } from './ast.js';
 import type { Matcher } from './matcher.js';
 import { formatDuration } from './duration.js';
-import { goQuote } from './lexer.js';
+import { goQuote } from '../util/go_quote.js';
 
 const LEGACY_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 

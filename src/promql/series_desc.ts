@@ -4,7 +4,8 @@
  * Errors are ParseErrors with positions in the text that was given.
  */
 import { labelsFromPairs, type Labels } from './labels.js';
-import { Lexer, describeToken, goQuote, goQuoteRune, unquoteString, type Token, type TokenType } from './lexer.js';
+import { Lexer, describeToken, unquoteString, type Token, type TokenType } from './lexer.js';
+import { goQuote, goQuoteRune } from '../util/go_quote.js';
 import { ParseError, parseNumberToken, posToLineCol, type ParseErrorItem } from './parser.js';
 
 /** One value of an expanded series: a number, an omitted step (`_`), or a staleness marker. */

@@ -4,7 +4,7 @@
  * with Prometheus's messages at the offending node's position.
  */
 import type { BinaryExpr, BinaryOp, Call, Expr, PosRange, ValueType, VectorMatching, VectorSelector } from './ast.js';
-import { goQuote } from './lexer.js';
+import { goQuote } from '../util/go_quote.js';
 import { lookupFunction } from './signatures.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { parseExpr } from '../promql/parser.js';
-import { quoteGo } from '../promql/labels.js';
+import { goQuote } from '../util/go_quote.js';
 import { ruleFileSchema, ruleSchema, type RuleFile, type RuleSpec } from './schema.js';
 import { NodeLocator, toPlain, type Plain } from './yamlnodes.js';
 import { checkAlertTemplate } from './templates.js';
@@ -84,8 +84,8 @@ class ErrorSink {
     const at = this.locator ? this.locator.locate(path, opts.key) : { line: 1, col: 1 };
     const ctx = opts.bare ? { group: null, rule: null, ruleName: null } : this.ctxOf(path);
     let prefix = '';
-    if (ctx.rule !== null) prefix = `group ${quoteGo(ctx.group ?? '')}, rule ${ctx.rule}, ${quoteGo(ctx.ruleName ?? '')}: `;
-    else if (ctx.group !== null) prefix = `group ${quoteGo(ctx.group)}: `;
+    if (ctx.rule !== null) prefix = `group ${goQuote(ctx.group ?? '')}, rule ${ctx.rule}, ${goQuote(ctx.ruleName ?? '')}: `;
+    else if (ctx.group !== null) prefix = `group ${goQuote(ctx.group)}: `;
     this.errors.push({
       file: this.file,
       line: at.line,
@@ -189,7 +189,7 @@ function validateRule(sink: ErrorSink, path: Path, r: RuleSpec, compat: 2 | 3): 
     for (const [kind, map] of [['label', r.labels], ['annotation', r.annotations]] as const) {
       for (const [k, text] of Object.entries(map)) {
         const err = checkAlertTemplate(r.alert, text);
-        if (err !== null) sink.add([...path, `${kind}s`, k], `${kind} ${quoteGo(k)}: ${err}`);
+        if (err !== null) sink.add([...path, `${kind}s`, k], `${kind} ${goQuote(k)}: ${err}`);
       }
     }
   }
@@ -206,7 +206,7 @@ function validateGroups(sink: ErrorSink, raw: Plain, compat: 2 | 3): void {
     if (typeof name === 'string' || name === null || name === undefined) {
       const n = name ?? '';
       if (n === '') sink.add(path, 'Groupname must not be empty', { bare: true });
-      if (seen.has(n)) sink.add(path, `groupname: ${quoteGo(n)} is repeated in the same file`, { bare: true });
+      if (seen.has(n)) sink.add(path, `groupname: ${goQuote(n)} is repeated in the same file`, { bare: true });
       seen.add(n);
     }
     const labels = field(g, 'labels');

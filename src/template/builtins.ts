@@ -5,7 +5,7 @@
  */
 
 import { sprint, sprintf, sprintln } from './printf.js';
-import { isPrint } from './strconv.js';
+import { isPrint } from '../util/go_quote.js';
 import {
   GoFuncValue, GoMap, GoSlice, goFunc, isTrue, sliceItems, typeName,
   type GoValue, type TemplateFunc,

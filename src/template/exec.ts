@@ -7,7 +7,7 @@
 import type { ArgNode, BranchNode, CommandNode, Node, NumberNode, PipeNode, Tree } from './parse.js';
 import { nodeString } from './parse.js';
 import { printValue, sprint } from './printf.js';
-import { goQuote } from './strconv.js';
+import { goQuote } from '../util/go_quote.js';
 import {
   GoFuncValue, GoMap, GoObject, GoStruct, isTrue, sliceItems, typeName,
   type GoValue, type ParamType, type TemplateFunc,

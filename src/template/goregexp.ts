@@ -4,7 +4,7 @@
  */
 
 import { translateRE2 } from '../promql/matcher.js';
-import { goQuote } from './strconv.js';
+import { goQuote } from '../util/go_quote.js';
 
 const cache = new Map<string, RegExp>();
 

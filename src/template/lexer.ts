@@ -4,7 +4,7 @@
  * dropping comments, with the same token boundaries and errors as Go's.
  */
 
-import { goQuote } from './strconv.js';
+import { goQuote } from '../util/go_quote.js';
 
 /** Token kinds; keywords sort after 'keyword' for the item String() rule. */
 export type ItemType =

@@ -5,7 +5,8 @@
  * strings such as %!d(string=x), %!s(MISSING) and %!(EXTRA int=1).
  */
 
-import { formatFloat, goQuote, quoteRune, type FloatFormat } from './strconv.js';
+import { formatFloat, type FloatFormat } from './strconv.js';
+import { goQuote, quoteRune } from '../util/go_quote.js';
 import { GoMap, GoObject, GoStruct, sliceItems, typeName, type GoValue } from './values.js';
 
 interface Flags {

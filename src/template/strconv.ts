@@ -3,6 +3,7 @@
  * 'e', 'f' and 'g' formats (shortest or fixed precision, ties to even on the
  * exact binary value) and ParseFloat's accepted syntax.
  */
+import { goQuote } from '../util/go_quote.js';
 
 /** Decimal digits of |x| with the decimal point `dp` places from the left (x = 0.d1d2… × 10^dp). */
 interface Digits {
@@ -178,41 +179,3 @@ export function parseFloat(s: string): number {
   return v;
 }
 
-/** strconv.Quote: a double-quoted Go string literal, escaping non-printable runes. */
-export function goQuote(s: string, asciiOnly = false): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    out += quoteRune(cp, '"', asciiOnly);
-  }
-  return out + '"';
-}
-
-/** The escaped form of one rune inside a quoted literal delimited by `quote`. */
-export function quoteRune(cp: number, quote: string, asciiOnly = false): string {
-  const ch = String.fromCodePoint(cp);
-  if (ch === quote || ch === '\\') return '\\' + ch;
-  if (cp >= 0x20 && cp < 0x7f) return ch;
-  if (!asciiOnly && cp >= 0x80 && isPrint(cp)) return ch;
-  switch (cp) {
-    case 7: return '\\a';
-    case 8: return '\\b';
-    case 12: return '\\f';
-    case 10: return '\\n';
-    case 13: return '\\r';
-    case 9: return '\\t';
-    case 11: return '\\v';
-  }
-  if (cp >= 0xd800 && cp <= 0xdfff) return '\\ufffd';
-  if (cp < 0x20 || cp === 0x7f) return '\\x' + cp.toString(16).padStart(2, '0');
-  if (cp < 0x10000) return '\\u' + cp.toString(16).padStart(4, '0');
-  return '\\U' + cp.toString(16).padStart(8, '0');
-}
-
-const NON_PRINT = /[\p{C}\p{Z}]/u;
-
-/** unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-export function isPrint(cp: number): boolean {
-  if (cp === 0x20) return true;
-  return !NON_PRINT.test(String.fromCodePoint(cp));
-}

@@ -14,7 +14,7 @@ import { compileTenantRules, escapeNonPrintable, instanceRegex, policyGroupName,
 import { parsePolicy, POLICY_TYPES, type PolicySpec, type PolicyType } from '../../src/api/policy.js';
 import { parseRuleFile } from '../../src/rules/file.js';
 import { expandAlertText } from '../../src/template/prometheus.js';
-import { goQuote } from '../../src/promql/lexer.js';
+import { goQuote } from '../../src/util/go_quote.js';
 import { newMatcher } from '../../src/promql/matcher.js';
 import { vigil } from '../cli/helpers.js';
 

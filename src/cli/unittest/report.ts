@@ -1,5 +1,6 @@
 /** promtool's failure messages for rule unit tests, byte for byte. */
-import { compareLabels, labelsEqual, labelsToBraces, quoteGo, type Labels } from '../../promql/labels.js';
+import { compareLabels, labelsEqual, labelsToBraces, type Labels } from '../../promql/labels.js';
+import { goQuote } from '../../util/go_quote.js';
 import { formatDuration } from '../../promql/duration.js';
 import { formatFloatE } from './go_format.js';
 
@@ -52,12 +53,12 @@ export function alertFailure(groupName: string, alertname: string, evalTime: num
 
 /** The failure of a promql_expr_test case whose result differs. */
 export function exprFailure(expr: string, evalTime: number, exp: readonly SampleView[], got: readonly SampleView[]): string {
-  return `    expr: ${quoteGo(expr)}, time: ${formatDuration(evalTime)},\n        exp: ${samplesToString(exp)}\n        got: ${samplesToString(got)}`;
+  return `    expr: ${goQuote(expr)}, time: ${formatDuration(evalTime)},\n        exp: ${samplesToString(exp)}\n        got: ${samplesToString(got)}`;
 }
 
 /** The failure of a promql_expr_test case that could not be run. */
 export function exprError(expr: string, evalTime: number, message: string): string {
-  return `    expr: ${quoteGo(expr)}, time: ${formatDuration(evalTime)}, err: ${message}`;
+  return `    expr: ${goQuote(expr)}, time: ${formatDuration(evalTime)}, err: ${message}`;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { compareLabels, quoteGo, type Label, type Labels } from '../../promql/labels.js';
+import { compareLabels, type Label, type Labels } from '../../promql/labels.js';
+import { goQuote } from '../../util/go_quote.js';
 import { formatDuration } from '../../promql/duration.js';
 import { parseExpr } from '../../promql/parser.js';
 import { parseSeriesLabels } from '../../promql/series_desc.js';
@@ -141,7 +142,7 @@ function loadGroups(ctx: GroupRunContext, interval: number): { groups: RuleGroup
       try {
         groups.push(new RuleGroup(spec, { file: path, defaultInterval: interval, compat: ctx.compat, restored: true }));
       } catch (e) {
-        return { groups: [], errors: [`${path}: group ${quoteGo(spec.name)}: ${(e as Error).message}`] };
+        return { groups: [], errors: [`${path}: group ${goQuote(spec.name)}: ${(e as Error).message}`] };
       }
     }
   }
@@ -269,7 +270,7 @@ function checkExpr(
     try {
       exp.push({ labels: s.labels.trim() === '' ? [] : parseSeriesLabels(s.labels), value: s.value });
     } catch (e) {
-      return exprError(expr, evalTime, `labels ${quoteGo(s.labels)}: ${(e as Error).message}`);
+      return exprError(expr, evalTime, `labels ${goQuote(s.labels)}: ${(e as Error).message}`);
     }
   }
   const byLabels = (a: SampleView, b: SampleView) => compareLabels(a.labels, b.labels);
