@@ -5,6 +5,7 @@
  * are merged by position and query results are concatenated. What comes back is filtered
  * again by tenant, so an evaluator's mistake cannot show another tenant's data.
  */
+import { mergeRuleGroupJson } from '../evaluate/api_json.js';
 import { ApiError } from './errors.js';
 
 /** How the evaluators are reached. */
@@ -29,8 +30,6 @@ type Answer = { name: string; ok: true; body: PromEnvelope; status: number } | {
 type ApiRule = Record<string, unknown> & { alerts?: { labels?: Record<string, string> }[]; health?: string; lastError?: string };
 type ApiGroup = Record<string, unknown> & { name?: string; file?: string; rules?: ApiRule[] };
 type SeriesResult = { metric?: Record<string, string> };
-
-const HEALTH_RANK: Record<string, number> = { err: 2, unknown: 1, ok: 0 };
 
 /** The evaluators of the deployment. */
 export class Evaluators {
@@ -72,7 +71,7 @@ export class Evaluators {
       for (const g of groups) {
         if (g.file !== file || g.name !== groupName) continue;
         const rules = (g.rules ?? []).map((r) => onlyTenantAlerts(r, tenant));
-        merged = merged === null ? { ...g, rules } : mergeGroup(merged, { ...g, rules });
+        merged = merged === null ? { ...g, rules } : mergeRuleGroupJson<ApiRule, ApiGroup>(merged, { ...g, rules });
       }
     }
     if (answered === 0) throw new ApiError('unavailable', `no evaluator answered: ${warnings.join('; ')}`);
@@ -122,20 +121,4 @@ export class Evaluators {
 function onlyTenantAlerts(r: ApiRule, tenant: string): ApiRule {
   if (!Array.isArray(r.alerts)) return r;
   return { ...r, alerts: r.alerts.filter((a) => a.labels?.tenant === tenant) };
-}
-
-/** One group as several evaluators report it: rules by position, alerts joined, the worst health kept. */
-function mergeGroup(a: ApiGroup, b: ApiGroup): ApiGroup {
-  const ra = a.rules ?? [];
-  const rb = b.rules ?? [];
-  // Evaluators that loaded different versions of the rule set: keep the first one's view.
-  if (ra.length !== rb.length || ra.some((r, i) => r.name !== rb[i]!.name)) return a;
-  const rules = ra.map((x, i) => {
-    const y = rb[i]!;
-    const worse = (HEALTH_RANK[y.health ?? 'ok'] ?? 0) > (HEALTH_RANK[x.health ?? 'ok'] ?? 0) ? y : x;
-    const alerts = [...(x.alerts ?? []), ...(y.alerts ?? [])];
-    const state = ['firing', 'pending'].find((s) => x.state === s || y.state === s) ?? x.state;
-    return { ...x, health: worse.health, ...(worse.lastError !== undefined ? { lastError: worse.lastError } : {}), ...(x.alerts !== undefined ? { alerts } : {}), state };
-  });
-  return { ...a, rules };
 }

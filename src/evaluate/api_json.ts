@@ -145,3 +145,49 @@ export function apiGroup(g: RuleGroup, rules: Record<string, unknown>[]): Record
     lastEvaluation: lastEval(g.lastEvaluation),
   };
 }
+
+/** A rule of /api/v1/rules as JSON: the fields a merge reads; the others are kept as they are. */
+export type RuleJson = { name?: string; health?: string; lastError?: string; state?: string; alerts?: unknown[] };
+/** A rule group of /api/v1/rules as JSON. */
+export type RuleGroupJson<R extends RuleJson = RuleJson> = { name?: string; file?: string; rules?: R[] };
+
+const HEALTH_RANK: Record<string, number> = { ok: 0, unknown: 1, err: 2 };
+const STATE_RANK: Record<string, number> = { inactive: 0, pending: 1, firing: 2 };
+
+/**
+ * One group as several evaluators report it (each holds only its partitions' alerts):
+ * rules by position, alerts joined, the worst health with its error (err, then unknown,
+ * then ok, as an evaluator merges its own partitions), the most active state. Evaluators
+ * that loaded different versions of the rule set: the first one's view is kept.
+ */
+export function mergeRuleGroupJson<R extends RuleJson, G extends RuleGroupJson<R>>(a: G, b: G): G {
+  const ra = a.rules ?? [];
+  const rb = b.rules ?? [];
+  if (ra.length !== rb.length || ra.some((r, i) => r.name !== rb[i]!.name)) return a;
+  const rules = ra.map((x, i): R => {
+    const y = rb[i]!;
+    const rank = (r: R) => HEALTH_RANK[r.health ?? 'ok'] ?? 0;
+    const worse = rank(y) > rank(x) ? y : x;
+    const state = (STATE_RANK[y.state ?? 'inactive'] ?? 0) > (STATE_RANK[x.state ?? 'inactive'] ?? 0) ? y.state : x.state;
+    const merged: R = { ...x, health: worse.health };
+    if (worse.lastError !== undefined) merged.lastError = worse.lastError;
+    else delete merged.lastError;
+    if (state !== undefined) merged.state = state;
+    if (x.alerts !== undefined || y.alerts !== undefined) merged.alerts = [...(x.alerts ?? []), ...(y.alerts ?? [])];
+    return merged;
+  });
+  return { ...a, rules };
+}
+
+/** The groups of several evaluators' /api/v1/rules, one per file and name, in first-seen order. */
+export function mergeRuleGroupLists<R extends RuleJson, G extends RuleGroupJson<R>>(lists: readonly (readonly G[])[]): G[] {
+  const out = new Map<string, G>();
+  for (const groups of lists) {
+    for (const g of groups) {
+      const key = `${g.file ?? ''}\u0000${g.name ?? ''}`;
+      const have = out.get(key);
+      out.set(key, have === undefined ? g : mergeRuleGroupJson<R, G>(have, g));
+    }
+  }
+  return [...out.values()];
+}

@@ -3,6 +3,7 @@
  * evaluator's Prometheus API (each holds only its partitions' alerts), and a status page
  * at `/` built from the merged answers.
  */
+import { mergeRuleGroupLists } from '../evaluate/api_json.js';
 import { createHttpServer, jsonResponse, textResponse, type Handler } from '../http/server.js';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,32 +46,9 @@ async function getData<T>(base: string, path: string): Promise<T> {
   return body.data;
 }
 
-const RANK: Record<string, number> = { inactive: 0, pending: 1, firing: 2 };
-
-/** Merges rule groups of several evaluators: same group and rule by position, alerts concatenated. */
+/** Merges rule groups of several evaluators (see mergeRuleGroupJson). */
 export function mergeRuleGroups(lists: readonly ApiGroupJson[][]): ApiGroupJson[] {
-  const out = new Map<string, ApiGroupJson>();
-  for (const groups of lists) {
-    for (const g of groups) {
-      const key = `${g.file}\u0000${g.name}`;
-      const have = out.get(key);
-      if (!have) {
-        out.set(key, { ...g, rules: g.rules.map((r) => ({ ...r, alerts: [...(r.alerts ?? [])] })) });
-        continue;
-      }
-      g.rules.forEach((r, i) => {
-        const m = have.rules[i];
-        if (!m || m.name !== r.name) return;
-        m.alerts = [...(m.alerts ?? []), ...(r.alerts ?? [])];
-        if (r.health === 'err' || (r.health === 'ok' && m.health === 'unknown')) {
-          m.health = r.health;
-          if (r.lastError) m.lastError = r.lastError;
-        }
-        if (r.state !== undefined && (RANK[r.state] ?? 0) > (RANK[m.state ?? 'inactive'] ?? 0)) m.state = r.state;
-      });
-    }
-  }
-  return [...out.values()];
+  return mergeRuleGroupLists<ApiRuleJson, ApiGroupJson>(lists);
 }
 
 /** The merged view's sources. */
