@@ -77,13 +77,6 @@ export function rfc3339(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Whether `s` is a lowercase UUID (policy and silence ids); anything else cannot be one of ours. */
-export function isUuid(s: string): boolean {
-  return UUID.test(s);
-}
-
 /** Keys of `o` not in `known`, as field errors. */
 export function unknownFields(o: Record<string, unknown>, known: readonly string[], at = ''): { path: string; message: string }[] {
   return Object.keys(o).filter((k) => !known.includes(k)).map((k) => ({ path: at === '' ? k : `${at}.${k}`, message: 'is not a known field' }));

@@ -14,7 +14,8 @@ import { tenantMachines } from '../store/tenants.js';
 import type { TenantPrincipal } from './auth.js';
 import { ApiError, badFields, notFound, type FieldError } from './errors.js';
 import { parsePolicy, parsePolicyPatch, policyTargetCount, type PolicySpec } from './policy.js';
-import { effectiveLimits, isUuid, jsonBody, ok, rfc3339, tenantRoute, type ApiContext, type Route } from './routes_common.js';
+import { effectiveLimits, jsonBody, ok, rfc3339, tenantRoute, type ApiContext, type Route } from './routes_common.js';
+import { isUuid } from '../util/uuid.js';
 
 /** Fields the server sets: a client may send them back (a GET's body), but they change nothing. */
 const READ_ONLY = ['id', 'revision', 'created_at', 'updated_at'];

@@ -15,7 +15,8 @@ import type { MatchType } from '../promql/matcher.js';
 import { expireTenantSilence, getTenantSilence, insertTenantSilence, listTenantSilences } from '../store/tenant_views.js';
 import type { TenantPrincipal } from './auth.js';
 import { ApiError, badFields, notFound, type FieldError } from './errors.js';
-import { isUuid, objectBody, ok, parseRfc3339, RFC3339_EXPECTED, tenantRoute, unknownFields, type ApiContext, type Route } from './routes_common.js';
+import { objectBody, ok, parseRfc3339, RFC3339_EXPECTED, tenantRoute, unknownFields, type ApiContext, type Route } from './routes_common.js';
+import { isUuid } from '../util/uuid.js';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const MAX_COMMENT = 10_000;

@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { StoredGroup } from '../store/manager_groups.js';
-import { looksLikeUuid } from '../store/alert_history.js';
+import { isUuid } from '../util/uuid.js';
 import { policyHead, policyWithTargets, type PolicyHead, type PolicyTargets } from '../store/policy_targets.js';
 import type { StorePool } from '../store/pool.js';
 import { emailConfigDefaults, slackConfigDefaults, withGlobalSmtp, type GlobalConfig } from './config.js';
@@ -113,7 +113,7 @@ export class PolicyReceivers {
   async resolve(g: StoredGroup): Promise<PolicyResolution> {
     const id = policyIdOfReceiver(g.receiver);
     const tenant = g.groupLabels.tenant ?? '';
-    if (id === null || !looksLikeUuid(id) || g.groupLabels.vigil_policy !== id) return this.drop('not_found', 'the group names no policy id');
+    if (id === null || !isUuid(id) || g.groupLabels.vigil_policy !== id) return this.drop('not_found', 'the group names no policy id');
     const head = await policyHead(this.o.pool, id);
     const refused = this.check(head, tenant);
     if (refused !== null) return refused;

@@ -7,16 +7,10 @@
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Alert } from '../manager/alert.js';
 import type { StorePool } from './pool.js';
+import { isUuid } from '../util/uuid.js';
 
 /** The longest tenant id the schema holds (tenants.id VARCHAR(64)). */
 export const MAX_TENANT_LENGTH = 64;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Whether `s` has the shape of a policy id (a uuid). */
-export function looksLikeUuid(s: string | undefined): s is string {
-  return s !== undefined && UUID.test(s);
-}
 
 /**
  * The tenant an alert belongs to: its `tenant` label, '' for none. A label too long to be a
@@ -58,7 +52,7 @@ export async function upsertEpisodes(conn: PoolConnection, stored: readonly Aler
     const key = `${tenant}\u0000${a.fingerprint}\u0000${String(a.startsAt).padStart(16, '0')}`;
     last.set(key, [
       tenant, a.fingerprint, a.startsAt, a.endsAt, resolved, (a.labels.alertname ?? '').slice(0, 255),
-      looksLikeUuid(policy) ? policy.toLowerCase() : null, JSON.stringify(a.labels), JSON.stringify(a.annotations),
+      isUuid(policy) ? policy : null, JSON.stringify(a.labels), JSON.stringify(a.annotations),
     ]);
   }
   if (last.size === 0) return;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { RowDataPacket } from 'mysql2/promise';
 import { normalizeAlert, type PostableAlert } from '../../src/manager/alert.js';
 import { testDatabase, type MySQLConfig } from '../../src/services/mariadb.js';
-import { alertTenant, gcAlertHistory, looksLikeUuid, tenantAlertHistory } from '../../src/store/alert_history.js';
+import { alertTenant, gcAlertHistory, tenantAlertHistory } from '../../src/store/alert_history.js';
+import { isUuid } from '../../src/util/uuid.js';
 import { listTenantAlerts, putAlerts } from '../../src/store/manager_alerts.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createPool, type StorePool } from '../../src/store/pool.js';
@@ -46,9 +47,10 @@ test('helpers: tenant from the label, uuid shape', () => {
   assert.equal(alertTenant({ tenant: 'acme' }), 'acme');
   assert.equal(alertTenant({ alertname: 'x' }), '');
   assert.equal(alertTenant({ tenant: 'x'.repeat(65) }), '', 'too long to be a tenant id');
-  assert.ok(looksLikeUuid(POLICY));
-  assert.ok(!looksLikeUuid('disk-policy'));
-  assert.ok(!looksLikeUuid(undefined));
+  assert.ok(isUuid(POLICY));
+  assert.ok(!isUuid(POLICY.toUpperCase()));
+  assert.ok(!isUuid('disk-policy'));
+  assert.ok(!isUuid(undefined));
 });
 
 test('putAlerts: the tenant column from the label, and one history row per episode, firing then resolved, idempotent', async () => {
