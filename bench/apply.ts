@@ -11,43 +11,18 @@
  * Final line: {"samples_per_cpu_s":…,"steady_samples_per_cpu_s":…,"create_series_per_s":…}.
  */
 import { join } from 'node:path';
-import { labelsToRecord } from '../src/promql/labels.js';
-import { SamplesBatchBuilder } from '../src/kafka/samples_codec.js';
 import { PartitionEvaluator } from '../src/evaluate/partition.js';
 import { PartitionWorker } from '../src/evaluate/worker.js';
 import { loadRuleFiles } from '../src/rules/file.js';
 import { expandRulePaths } from '../src/evaluate/rules_source.js';
 import { projectRoot } from '../src/services/process.js';
-import { fleet, scrapeTime, SCRAPE_INTERVAL, type FleetSeries } from './fleet.js';
-
-const SERIES_PER_RECORD = 2_000;
+import { fleet, groupByTenant, scrapeRecords, SCRAPE_INTERVAL, type FleetSeries } from './fleet.js';
 
 /** The records of `steps` scrapes, in the order the pipeline bench's prefill writes them. */
 function records(series: FleetSeries[], steps: number, start: number): { scrapes: Buffer[][]; samples: number } {
-  const byTenant = new Map<string, FleetSeries[]>();
-  for (const s of series) {
-    const t = labelsToRecord(s.labels).tenant ?? '';
-    if (!byTenant.has(t)) byTenant.set(t, []);
-    byTenant.get(t)!.push(s);
-  }
-  const scrapes: Buffer[][] = [];
-  let samples = 0;
-  for (let step = 0; step < steps; step++) {
-    const out: Buffer[] = [];
-    for (const [tenant, list] of byTenant) {
-      for (let i = 0; i < list.length; i += SERIES_PER_RECORD) {
-        const b = new SamplesBatchBuilder(tenant);
-        for (const s of list.slice(i, i + SERIES_PER_RECORD)) {
-          b.addSeries(s.labels);
-          b.addSample(scrapeTime(start, s.host, step), s.next());
-          samples++;
-        }
-        out.push(b.finish());
-      }
-    }
-    scrapes.push(out);
-  }
-  return { scrapes, samples };
+  const byTenant = groupByTenant(series);
+  const scrapes = Array.from({ length: steps }, (_, step) => scrapeRecords(byTenant, start, step).map((m) => m.value));
+  return { scrapes, samples: steps * series.length };
 }
 
 const cpuMs = () => {

@@ -15,7 +15,8 @@
  *     collector success flags. They are flat because the kernel reports them flat, not
  *     to flatter the compressor; docs/benchmarks.md lists the resulting mix.
  */
-import { labelsFromRecord, type Labels } from '../src/promql/labels.js';
+import { labelsFromRecord, labelsToRecord, type Labels } from '../src/promql/labels.js';
+import { SamplesBatchBuilder } from '../src/kafka/samples_codec.js';
 import { mulberry32 } from '../src/util/prng.js';
 
 /** How a series' values behave over a short window (for reporting the mix). */
@@ -460,4 +461,38 @@ export function scrapeTime(start: number, host: number, step: number): number {
   const h = (Math.imul(host + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0;
   const late = host % 5 === 0 && h % 100 < 15 ? 3 + ((h >>> 8) % 23) : 0;
   return start + phase + step * SCRAPE_INTERVAL + late;
+}
+
+/** Series per record, as an ingest writes a large remote_write request. */
+export const SERIES_PER_RECORD = 2_000;
+
+/**
+ * A scrape of the fleet as vigil.samples records: grouped by tenant (the record key), at
+ * most SERIES_PER_RECORD series each, every series' next value at its scrape time.
+ * `byTenant` comes from groupByTenant.
+ */
+export function scrapeRecords(byTenant: ReadonlyMap<string, readonly FleetSeries[]>, start: number, step: number): { key: string; value: Buffer }[] {
+  const out: { key: string; value: Buffer }[] = [];
+  for (const [tenant, list] of byTenant) {
+    for (let i = 0; i < list.length; i += SERIES_PER_RECORD) {
+      const b = new SamplesBatchBuilder(tenant);
+      for (const s of list.slice(i, i + SERIES_PER_RECORD)) {
+        b.addSeries(s.labels);
+        b.addSample(scrapeTime(start, s.host, step), s.next());
+      }
+      out.push({ key: tenant, value: b.finish() });
+    }
+  }
+  return out;
+}
+
+/** The fleet's series by their tenant label, in fleet order. */
+export function groupByTenant(series: readonly FleetSeries[]): Map<string, FleetSeries[]> {
+  const byTenant = new Map<string, FleetSeries[]>();
+  for (const s of series) {
+    const t = labelsToRecord(s.labels).tenant ?? '';
+    if (!byTenant.has(t)) byTenant.set(t, []);
+    byTenant.get(t)!.push(s);
+  }
+  return byTenant;
 }

@@ -18,12 +18,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
-import { labelsFromRecord, labelsToRecord, type Labels } from '../src/promql/labels.js';
+import { labelsFromRecord, type Labels } from '../src/promql/labels.js';
 import { encodeRemoteWriteBody, type WriteSeries } from '../src/ingest/remote_write.js';
 import { parseIngestConfig } from '../src/ingest/config.js';
 import { startIngest } from '../src/ingest/run.js';
 import { kafkaClient } from '../src/kafka/producer.js';
-import { SamplesBatchBuilder } from '../src/kafka/samples_codec.js';
 import { ensureTopics, topicNames, type TopicNames } from '../src/kafka/topics.js';
 import { sharedKafka } from '../src/services/kafka.js';
 import { dropDatabase, ensureMariaDB } from '../src/services/mariadb.js';
@@ -34,10 +33,9 @@ import { upsertTenant } from '../src/store/tenants.js';
 import { createToken } from '../src/store/tokens.js';
 import { tailAlerts } from '../src/stack/alerts_tail.js';
 import { startChild, type RunningChild } from '../src/stack/children.js';
-import { fleet, scrapeTime, SCRAPE_INTERVAL, type FleetSeries } from './fleet.js';
+import { fleet, groupByTenant, scrapeRecords, SCRAPE_INTERVAL, type FleetSeries } from './fleet.js';
 
 const now = () => performance.now();
-const SERIES_PER_RECORD = 2_000;
 /** The evaluators' session timeout: the local broker allows it (group.min.session.timeout.ms=1000). */
 const SESSION_MS = Number(process.env.VIGIL_BENCH_SESSION_MS ?? 3_000);
 const HEARTBEAT_MS = Number(process.env.VIGIL_BENCH_HEARTBEAT_MS ?? 500);
@@ -82,26 +80,11 @@ async function headRecords(kafka: Kafka, topic: string): Promise<number> {
 async function prefill(kafka: Kafka, topic: string, series: FleetSeries[], steps: number, start: number): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
-  const byTenant = new Map<string, FleetSeries[]>();
-  for (const s of series) {
-    const t = labelsToRecord(s.labels).tenant ?? '';
-    if (!byTenant.has(t)) byTenant.set(t, []);
-    byTenant.get(t)!.push(s);
-  }
+  const byTenant = groupByTenant(series);
   let n = 0;
   for (let step = 0; step < steps; step++) {
-    const messages: { key: string; value: Buffer }[] = [];
-    for (const [tenant, list] of byTenant) {
-      for (let i = 0; i < list.length; i += SERIES_PER_RECORD) {
-        const b = new SamplesBatchBuilder(tenant);
-        for (const s of list.slice(i, i + SERIES_PER_RECORD)) {
-          b.addSeries(s.labels);
-          b.addSample(scrapeTime(start, s.host, step), s.next());
-          n++;
-        }
-        messages.push({ key: tenant, value: b.finish() });
-      }
-    }
+    const messages = scrapeRecords(byTenant, start, step);
+    n += series.length;
     for (let i = 0; i < messages.length; i += 50) await producer.send({ topic, messages: messages.slice(i, i + 50), acks: -1 });
   }
   await producer.disconnect();
