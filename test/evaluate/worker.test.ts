@@ -83,3 +83,21 @@ test('worker: restore from a snapshot mid-way gives the same events after it as 
   assert.deepEqual(decodeCommitMetadata('garbage'), { evaluatedThrough: null });
   assert.deepEqual(decodeCommitMetadata(null), { evaluatedThrough: null });
 });
+
+test('worker: a shadow taking over from an owner that committed further suppresses what the owner produced, and says so in its commit', () => {
+  const recs = records(12, () => 100);
+  // The shadow follows the log and computes the owner's events itself (pending@0, firing@60).
+  const shadow = new PartitionWorker(new PartitionEvaluator([RULES]));
+  assert.deepEqual(run(shadow, recs.slice(0, 8)).map((e) => e.state), ['pending']);
+  // The owner had produced everything through 70 s when it died; the shadow is at 30 s.
+  shadow.producedThrough(T0 + 70_000);
+  const after = run(shadow, recs, 8);
+  assert.deepEqual(after.filter((e) => !e.resend).map((e) => e.state), [], 'firing@60 was the owner\'s: not emitted again');
+  assert.ok(after.every((e) => e.evalTime > T0 + 70_000));
+  assert.equal(decodeCommitMetadata(encodeCommitMetadata(shadow.commitMetadata())).evaluatedThrough, T0 + 110_000);
+  // A shadow behind an owner that committed less keeps its own later events.
+  const early = new PartitionWorker(new PartitionEvaluator([RULES]));
+  run(early, recs.slice(0, 8));
+  early.producedThrough(T0 + 20_000);
+  assert.deepEqual(run(early, recs, 8).filter((e) => !e.resend).map((e) => `${e.state}@${(e.evalTime - T0) / 1000}`), ['firing@60']);
+});
