@@ -13,8 +13,11 @@ const CHUNK = 500;
 
 /** Where decoded alerts go (the Dispatcher in production). */
 export interface AlertSink {
-  /** Stores alerts; returns the faults of rejected ones. */
-  put(alerts: readonly PostableAlert[]): Promise<string[]>;
+  /**
+   * Stores alerts, in order; resolves with the faults of rejected ones and `group`, the
+   * second stage (their aggregation groups), which may overlap the next call's storing.
+   */
+  putStaged(alerts: readonly PostableAlert[]): Promise<{ faults: string[]; group: () => Promise<void> }>;
 }
 
 /** How the consumer runs. */
@@ -87,43 +90,63 @@ export class AlertConsumer {
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     let last: string | null = null;
-    // Decoded alerts wait here and go to the sink a chunk at a time (one pair of MySQL
-    // transactions per chunk); offsets are resolved only once their chunk is stored.
+    // Decoded alerts wait here and go to the sink a chunk at a time. A chunk's alerts are
+    // stored while the previous chunk is grouped (two MySQL transactions in flight, on
+    // different tables); offsets are resolved only once their chunk is stored and grouped.
     let chunk: { alert: PostableAlert; state: string }[] = [];
     let chunkLast: string | null = null;
+    let grouping: { done: Promise<void>; last: string | null } | null = null;
+    const finishGrouping = async (): Promise<void> => {
+      if (grouping === null) return;
+      const g = grouping;
+      grouping = null;
+      // A database error propagates: nothing past the last grouped offset is committed.
+      await g.done;
+      if (g.last !== null) {
+        payload.resolveOffset(g.last);
+        last = g.last;
+      }
+    };
     const apply = async (): Promise<void> => {
-      if (chunk.length > 0) {
-        // A database error propagates: nothing past the last applied offset is committed.
-        const faults = await this.o.sink.put(chunk.map((c) => c.alert));
-        this.stats.invalid += faults.length;
-        for (const f of faults) this.log(`manager: ${batch.topic}[${batch.partition}]: alert rejected: ${f}`);
-        for (const c of chunk) if (c.state === 'resolved') this.stats.resolved++;
-        this.stats.firing += chunk.length - faults.length - chunk.filter((c) => c.state === 'resolved').length;
-      }
-      if (chunkLast !== null) {
-        payload.resolveOffset(chunkLast);
-        last = chunkLast;
-      }
+      const alerts = chunk.map((c) => c.alert);
+      const states = chunk.map((c) => c.state);
+      const chunkEnd = chunkLast;
       chunk = [];
       chunkLast = null;
+      if (alerts.length === 0 && chunkEnd === null) return;
+      const { faults, group } = alerts.length > 0 ? await this.o.sink.putStaged(alerts) : { faults: [], group: async () => undefined };
+      this.stats.invalid += faults.length;
+      for (const f of faults) this.log(`manager: ${batch.topic}[${batch.partition}]: alert rejected: ${f}`);
+      const resolved = states.filter((st) => st === 'resolved').length;
+      this.stats.resolved += resolved;
+      this.stats.firing += alerts.length - faults.length - resolved;
+      await finishGrouping();
+      const done = group();
+      // Awaited by the next chunk or at the batch's end; never left to reject unobserved.
+      done.catch(() => undefined);
+      grouping = { done, last: chunkEnd };
       await payload.heartbeat();
     };
-    for (const message of batch.messages) {
-      if (!this.running || payload.isStale()) break;
-      this.stats.records++;
-      try {
-        const event = decodeAlertEvent(message.value === null ? '' : message.value.toString('utf8'));
-        const alert = alertFromEvent(event);
-        if (alert === null) this.stats.pending++;
-        else chunk.push({ alert, state: event.state });
-      } catch (e) {
-        this.stats.invalid++;
-        this.log(`manager: ${batch.topic}[${batch.partition}]@${message.offset}: skipped: ${(e as Error).message}`);
+    try {
+      for (const message of batch.messages) {
+        if (!this.running || payload.isStale()) break;
+        this.stats.records++;
+        try {
+          const event = decodeAlertEvent(message.value === null ? '' : message.value.toString('utf8'));
+          const alert = alertFromEvent(event);
+          if (alert === null) this.stats.pending++;
+          else chunk.push({ alert, state: event.state });
+        } catch (e) {
+          this.stats.invalid++;
+          this.log(`manager: ${batch.topic}[${batch.partition}]@${message.offset}: skipped: ${(e as Error).message}`);
+        }
+        chunkLast = message.offset;
+        if (chunk.length >= CHUNK) await apply();
       }
-      chunkLast = message.offset;
-      if (chunk.length >= CHUNK) await apply();
+      await apply();
+    } finally {
+      await finishGrouping();
     }
-    await apply();
     if (last === null) return;
     try {
       await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);

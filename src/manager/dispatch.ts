@@ -147,6 +147,19 @@ export class Dispatcher {
    * transaction for the alerts, one for their groups). Returns the faults of rejected ones.
    */
   async put(alerts: readonly PostableAlert[]): Promise<string[]> {
+    const { faults, group } = await this.putStaged(alerts);
+    await group();
+    return faults;
+  }
+
+  /**
+   * put() in two stages, so a caller can store the next batch while this one is grouped:
+   * resolves once the alerts are stored, with `group`, which adds them to their aggregation
+   * groups. A batch counts as taken only once its `group()` resolved. Grouping commutes
+   * (group rows only move their flush earlier, memberships are a set), so one batch's
+   * grouping may overlap the next batch's storing; storing must stay in order.
+   */
+  async putStaged(alerts: readonly PostableAlert[]): Promise<{ faults: string[]; group: () => Promise<void> }> {
     const faults: string[] = [];
     const valid: PostableAlert[] = [];
     for (const p of alerts) {
@@ -154,7 +167,7 @@ export class Dispatcher {
       if (fault === null) valid.push(p);
       else faults.push(fault);
     }
-    if (valid.length === 0) return faults;
+    if (valid.length === 0) return { faults, group: async () => undefined };
     const now = this.o.clock.now();
     const normalized = valid.map((p) => normalizeAlert(p, now, this.o.config.global.resolve_timeout));
     const stored = await retryDeadlock(() => putAlerts(this.o.pool, normalized, now));
@@ -177,8 +190,7 @@ export class Dispatcher {
         });
       }
     }
-    await retryDeadlock(() => addToGroups(this.o.pool, members));
-    return faults;
+    return { faults, group: () => retryDeadlock(() => addToGroups(this.o.pool, members)) };
   }
 
   /**
