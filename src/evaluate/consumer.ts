@@ -21,10 +21,9 @@ import type { TopicNames } from '../kafka/topics.js';
 import type { ManagedRuleFile } from '../rules/manager.js';
 import { standbyFromAssignment, warmAssigner } from './assigner.js';
 import { encodeAlertEvent, type AlertEvent } from './event.js';
-import type { PartitionEvaluator, PartitionEvaluatorOptions } from './partition.js';
+import type { PartitionEvaluator } from './partition.js';
 import { StandbyFeeder, type Handover } from './standby.js';
-import type { StateStore } from './state_store.js';
-import { committedOf, restorePartition } from './takeover.js';
+import { committedOf, restorePartition, type PartitionSetup } from './takeover.js';
 import { encodeCommitMetadata, PartitionWorker, type PartitionWorkerOptions } from './worker.js';
 
 /** Lets timers, sockets (heartbeats, HTTP) and other partitions' batches run. */
@@ -65,19 +64,13 @@ export interface EventProducer {
 }
 
 /** How a worker runs. */
-export interface EvaluateConsumerOptions extends PartitionWorkerOptions {
+export interface EvaluateConsumerOptions extends PartitionWorkerOptions, PartitionSetup {
   readonly kafka: Kafka;
   readonly groupId: string;
   readonly topics: TopicNames;
   readonly producer: EventProducer;
-  readonly stateStore: StateStore;
-  /** The current rules (read whenever a partition is taken over). */
-  readonly rules: () => readonly ManagedRuleFile[];
-  readonly evaluator?: Omit<PartitionEvaluatorOptions, 'partition' | 'onEvent' | 'evaluateFrom'>;
   /** Where a partition without committed offset starts (default earliest). */
   readonly startFrom?: 'earliest' | 'latest';
-  /** Seek this much earlier than snapshot time − window, for accept-time vs sample-time skew (default 60 s). */
-  readonly replaySlackMs?: number;
   readonly sessionTimeoutMs?: number;
   /** Heartbeat period (default a sixth of the session timeout). */
   readonly heartbeatIntervalMs?: number;

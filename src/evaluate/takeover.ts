@@ -12,17 +12,22 @@ import type { StateStore } from './state_store.js';
 import type { PartitionSnapshot } from './snapshot.js';
 import { decodeCommitMetadata, PartitionWorker, type CommitMetadata, type PartitionWorkerOptions } from './worker.js';
 
+/** How partitions a member did not hold are set up (the consumer's options share these). */
+export interface PartitionSetup {
+  readonly stateStore: StateStore;
+  /** The current rules (read whenever a partition is set up). */
+  readonly rules: () => readonly ManagedRuleFile[];
+  readonly evaluator?: Omit<PartitionEvaluatorOptions, 'partition' | 'onEvent' | 'evaluateFrom'>;
+  /** Seek this much earlier than snapshot time − window, for accept-time vs sample-time skew (default 60 s). */
+  readonly replaySlackMs?: number;
+}
+
 /** What a restore needs. */
-export interface RestoreDeps {
+export interface RestoreDeps extends PartitionSetup {
   readonly admin: Admin;
   readonly groupId: string;
   readonly topic: string;
-  readonly stateStore: StateStore;
-  readonly rules: () => readonly ManagedRuleFile[];
-  readonly evaluator?: Omit<PartitionEvaluatorOptions, 'partition' | 'onEvent' | 'evaluateFrom'>;
   readonly worker: PartitionWorkerOptions;
-  /** Seek this much earlier than snapshot time − window (default 60 s). */
-  readonly replaySlackMs?: number;
 }
 
 /** A partition restored from its snapshot, ready to be fed records from `startAt`. */
