@@ -139,8 +139,8 @@ export async function startManager(config: ManagerRunConfig, options: StartManag
   } catch (e) {
     throw new Error(`manager: migrating ${redactUrl(config.mysql.url)}: ${(e as Error).message}`);
   }
-  // Room for every concurrent flush plus the consumer and the API.
-  const pool = createPool(config.mysql.url, { connectionLimit: Math.max(10, config.flushConcurrency + 2) });
+  // Room for every concurrent flush, the consumer's two stages (storing and grouping) and the API.
+  const pool = createPool(config.mysql.url, { connectionLimit: Math.max(11, config.flushConcurrency + 3) });
   let dispatcher: Dispatcher;
   try {
     dispatcher = new Dispatcher({
