@@ -1,7 +1,8 @@
 /**
  * The series of a partition's records, by their label pairs: a decoded record names
  * each series by indices into its own pair table, which is mapped to global pair ids
- * lazily, once per pair per record (a target's pairs are shared by all its series), so
+ * lazily, once per pair per distinct table (a target's pairs are shared by all its
+ * series, and a scrape's records repeat the tables of the previous scrape's), so
  * a series costs an array read per label, with no string hashed or compared and no key
  * string built. The entry keeps the series' Labels and its window ref, so a sample
  * costs no lookup at all. The table is open addressing over typed arrays: a lookup touches a slot and the pair ids
@@ -27,9 +28,16 @@ export class SeriesCache {
   private scratch = new Int32Array(64);
   /** The entry last returned: a scrape's series come in the order of the previous scrape. */
   private last = -1;
-  /** Global pair id by the current batch's pair index, -1 until first met in the batch. */
-  private batchPairs = new Int32Array(1024);
-  private batch = -1;
+  /**
+   * Global pair id by pair index, -1 until first met, per pair table (SeriesView.table):
+   * a scrape's records repeat their tables, so a pair is mapped once, not once a record.
+   */
+  private tablePairs = new Map<number, Int32Array>();
+  /** Ints held by tablePairs, which is cleared past a bound. */
+  private tablePairsSize = 0;
+  /** The mapping of the current batch's table. */
+  private batchPairs: Int32Array = new Int32Array(0);
+  private currentTable = -1;
 
   constructor(private readonly maxSeries = 2_000_000) {}
 
@@ -42,24 +50,42 @@ export class SeriesCache {
   lookup(s: SeriesView): CachedSeries {
     const n = s.labelCount;
     if (this.scratch.length < n) this.scratch = new Int32Array(n * 2);
-    if (s.batch !== this.batch) this.startBatch(s);
+    if (s.table !== this.currentTable) this.startBatch(s);
     const ids = this.scratch;
     const batchPairs = this.batchPairs;
-    let h = 0x811c9dc5 ^ n;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    // Entries are numbered in order of first sight, so the next series is most often the
+    // next entry: its ids are compared while they are mapped, and a hit needs no hash
+    // (equal ids have equal hashes) and touches memory next to the last hit.
+    const guess = this.last + 1;
+    if (guess < this.entries.length) {
+      const from = this.starts[guess]!;
+      if (this.starts[guess + 1]! - from === n) {
+        const arena = this.arena;
+        while (i < n) {
+          const p = s.pair(i);
+          let id = batchPairs[p]!;
+          if (id < 0) id = batchPairs[p] = this.pairId(s.labelName(i), s.labelValue(i));
+          ids[i] = id;
+          if (arena[from + i] !== id) break;
+          i++;
+        }
+        if (i === n) {
+          this.last = guess;
+          return this.entries[guess]!;
+        }
+      }
+    }
+    for (; i < n; i++) {
       const p = s.pair(i);
       let id = batchPairs[p]!;
       if (id < 0) id = batchPairs[p] = this.pairId(s.labelName(i), s.labelValue(i));
       ids[i] = id;
-      h = Math.imul(h ^ id, 0x01000193);
-      h ^= h >>> 15;
     }
-    // Entries are numbered in order of first sight, so the next series is most often the
-    // next entry: checking it first touches memory next to the last hit, not a random slot.
-    const guess = this.last + 1;
-    if (guess < this.entries.length && this.hashes[guess] === h && this.sameIds(guess, n)) {
-      this.last = guess;
-      return this.entries[guess]!;
+    let h = 0x811c9dc5 ^ n;
+    for (let k = 0; k < n; k++) {
+      h = Math.imul(h ^ ids[k]!, 0x01000193);
+      h ^= h >>> 15;
     }
     const table = this.table;
     const mask = table.length - 1;
@@ -91,9 +117,18 @@ export class SeriesCache {
   }
 
   private startBatch(s: SeriesView): void {
-    this.batch = s.batch;
-    if (this.batchPairs.length < s.pairCount) this.batchPairs = new Int32Array(s.pairCount * 2);
-    this.batchPairs.fill(-1, 0, s.pairCount);
+    this.currentTable = s.table;
+    let pairs = this.tablePairs.get(s.table);
+    if (pairs === undefined) {
+      if (this.tablePairs.size >= MAX_TABLES || this.tablePairsSize + s.pairCount > MAX_TABLE_PAIRS) {
+        this.tablePairs.clear();
+        this.tablePairsSize = 0;
+      }
+      pairs = new Int32Array(s.pairCount).fill(-1);
+      this.tablePairs.set(s.table, pairs);
+      this.tablePairsSize += s.pairCount;
+    }
+    this.batchPairs = pairs;
   }
 
   private add(s: SeriesView, h: number, n: number, at: number): CachedSeries {
@@ -104,7 +139,9 @@ export class SeriesCache {
     }
     const from = this.starts[e]!;
     if (from + n > this.arena.length) this.arena = grow(this.arena, (from + n) * 2);
-    this.arena.set(this.scratch.subarray(0, n), from);
+    const arena = this.arena;
+    const ids = this.scratch;
+    for (let i = 0; i < n; i++) arena[from + i] = ids[i]!;
     this.starts[e + 1] = from + n;
     this.hashes[e] = h;
     const entry: CachedSeries = { labels: s.labels(), ref: -1 };
@@ -148,10 +185,16 @@ export class SeriesCache {
     this.starts[0] = 0;
     this.last = -1;
     this.table = new Int32Array(2048);
-    // The batch's mapped pairs name ids of the cleared table.
-    this.batch = -1;
+    // The tables' mapped pairs name ids of the cleared table.
+    this.tablePairs.clear();
+    this.tablePairsSize = 0;
+    this.currentTable = -1;
   }
 }
+
+/** Bounds of the pair mappings kept: tables, and pair ids in all (16 MiB). */
+const MAX_TABLES = 1024;
+const MAX_TABLE_PAIRS = 4 << 20;
 
 function grow(a: Int32Array, n: number): Int32Array {
   const b = new Int32Array(n);

@@ -83,6 +83,12 @@ export interface SeriesView {
   readonly index: number;
   /** Identifies the decoded batch, unique per process: pair indices are only comparable within one. */
   readonly batch: number;
+  /**
+   * Identifies the batch's pair table, unique per process: batches with the same value
+   * have identical pair tables, so what a consumer derived from pair indices (and their
+   * labels) for one holds for the other. A scrape's records repeat their tables.
+   */
+  readonly table: number;
   /** Size of the batch's pair table. */
   readonly pairCount: number;
   readonly labelCount: number;
@@ -328,6 +334,10 @@ export class SamplesDecoder {
   private stale: Uint8Array = new Uint8Array(1024);
   private readonly cursor = new Cursor();
   private readonly tables = new StringTables();
+  /** The remembered string table of the batch being decoded, if any. */
+  private known: StringTable | null = null;
+  /** The batch's table id (see SeriesView.table). */
+  private table = 0;
 
   /** Decodes one record; sample batches go to `visitor` after the whole record checks out. */
   decode(record: Uint8Array, visitor?: SampleVisitor): DecodeResult {
@@ -425,6 +435,7 @@ export class SamplesDecoder {
 
   private readStrings(nStrings: number): string[] {
     const from = this.pos;
+    this.known = null;
     const strings = new Array<string>(nStrings);
     for (let i = 0; i < nStrings; i++) {
       const at = this.pos;
@@ -432,7 +443,7 @@ export class SamplesDecoder {
       if (i > 0 && !(s > strings[i - 1]!)) throw new Fault(`string table not strictly ascending at string ${i}`, at);
       strings[i] = s;
     }
-    this.tables.remember(this.buf, from, this.pos, strings);
+    this.known = this.tables.remember(this.buf, from, this.pos, strings);
     return strings;
   }
 
@@ -458,9 +469,26 @@ export class SamplesDecoder {
       p += len;
       if (len < 0 || p > this.end) return null;
     }
-    const strings = this.tables.find(buf, from, p);
-    if (strings !== null) this.pos = p;
-    return strings;
+    const known = this.tables.find(buf, from, p);
+    if (known === null) return null;
+    this.known = known;
+    this.pos = p;
+    return known.strings;
+  }
+
+  /**
+   * The id of the batch's tables, the pair table being the bytes [from, to): the id of
+   * the last batch whose string table was this remembered one and whose pair table had
+   * the same bytes, else a new one.
+   */
+  private tableId(from: number, to: number): number {
+    const known = this.known;
+    if (known === null) return ++tableSerial;
+    const pairs = known.pairs;
+    if (pairs !== null && pairs.length === to - from && Buffer.compare(pairs, this.buf.subarray(from, to)) === 0) return known.table;
+    this.tables.setPairs(known, new Uint8Array(this.buf.subarray(from, to)));
+    known.table = ++tableSerial;
+    return known.table;
   }
 
   private parseSamples(): SamplesSummary {
@@ -471,6 +499,7 @@ export class SamplesDecoder {
     const strings = this.knownStrings(nStrings) ?? this.readStrings(nStrings);
     this.strings = strings;
     const emptyRef = nStrings > 0 && strings[0] === '' ? 0 : -1;
+    const pairsFrom = this.pos;
     const nPairs = this.count('pair count', 2);
     const pairName = (this.pairName = grownInt32(this.pairName, nPairs));
     const pairValue = (this.pairValue = grownInt32(this.pairValue, nPairs));
@@ -487,6 +516,7 @@ export class SamplesDecoder {
       pairValue[i] = value;
     }
     this.pairLabels = new Array<Label | undefined>(nPairs);
+    this.table = this.tableId(pairsFrom, this.pos);
     // Each series takes at least two counts and one 9-byte sample (labels are checked apart).
     const nSeries = this.count('series count', 11);
     this.seriesLabelEnd = grownInt32(this.seriesLabelEnd, nSeries);
@@ -496,28 +526,58 @@ export class SamplesDecoder {
     let vs = this.vs;
     let stale = this.stale;
     const view = this.view;
+    const buf = this.buf;
+    const end = this.end;
+    const seriesLabelEnd = this.seriesLabelEnd;
+    const seriesSampleEnd = this.seriesSampleEnd;
     let nRefs = 0;
     let nSamples = 0;
     let prevFirst = base;
+    // The position lives in `p`; one-byte varints are read inline, anything else goes
+    // through uvarint/count with this.pos synced, so faults read as they always did.
+    let p = this.pos;
     for (let s = 0; s < nSeries; s++) {
-      const labelsAt = this.pos;
-      const nLabels = this.count('label count of series', 1, s);
-      if (nLabels === 0) throw new Fault(`series ${s} has no labels`, labelsAt);
+      let nLabels = p < end ? buf[p]! : 0x80;
+      if (nLabels < 0x80 && nLabels !== 0 && nLabels < end - p) {
+        p++;
+      } else {
+        this.pos = p;
+        nLabels = this.count('label count of series', 1, s);
+        if (nLabels === 0) throw new Fault(`series ${s} has no labels`, p);
+        p = this.pos;
+      }
       if (nRefs + nLabels > labelRefs.length) labelRefs = this.labelRefs = growCopyInt32(labelRefs, nRefs + nLabels);
       let prevName = -1;
+      // The count check left at least one byte per label, so each label's first byte is in bounds.
       for (let i = 0; i < nLabels; i++) {
-        const at = this.pos;
-        const pair = this.uvarint('label pair index');
+        const at = p;
+        let pair = buf[p]!;
+        if (pair < 0x80) {
+          p++;
+        } else if (p + 1 < end && buf[p + 1]! < 0x80) {
+          pair = (pair & 0x7f) | (buf[p + 1]! << 7);
+          p += 2;
+        } else {
+          this.pos = p;
+          pair = this.uvarint('label pair index');
+          p = this.pos;
+        }
         if (pair >= nPairs) throw new Fault(`series ${s} label ${i}: pair index ${pair} out of range (${nPairs} pairs)`, at);
         const name = pairName[pair]!;
         if (name <= prevName) throw new Fault(`series ${s} label ${i}: label names not sorted or repeated`, at);
         prevName = name;
         labelRefs[nRefs++] = pair;
       }
-      this.seriesLabelEnd[s] = nRefs;
-      const samplesAt = this.pos;
-      const n = this.count('sample count of series', 9, s);
-      if (n === 0) throw new Fault(`series ${s} has no samples`, samplesAt);
+      seriesLabelEnd[s] = nRefs;
+      let n = p < end ? buf[p]! : 0x80;
+      if (n < 0x80 && n !== 0 && n * 9 < end - p) {
+        p++;
+      } else {
+        this.pos = p;
+        n = this.count('sample count of series', 9, s);
+        if (n === 0) throw new Fault(`series ${s} has no samples`, p);
+        p = this.pos;
+      }
       if (nSamples + n > ts.length) {
         ts = this.ts = growCopyFloat64(ts, nSamples + n);
         vs = this.vs = growCopyFloat64(vs, nSamples + n);
@@ -525,13 +585,19 @@ export class SamplesDecoder {
       }
       let t = prevFirst;
       for (let i = 0; i < n; i++) {
-        t += unzigzag(this.uvarint('time delta'));
-        if (t > MAX_TIME_MS || t < -MAX_TIME_MS) throw new Fault(`series ${s} sample ${i} time ${t} out of range`, this.pos);
+        const d = p < end ? buf[p]! : 0x80;
+        if (d < 0x80) {
+          p++;
+          t += (d >>> 1) ^ -(d & 1);
+        } else {
+          this.pos = p;
+          t += unzigzag(this.uvarint('time delta'));
+          p = this.pos;
+        }
+        if (t > MAX_TIME_MS || t < -MAX_TIME_MS) throw new Fault(`series ${s} sample ${i} time ${t} out of range`, p);
         if (i === 0) prevFirst = t;
-        const p = this.pos;
-        if (p + 8 > this.end) throw new Fault(`series ${s} sample ${i}: value runs past the end of the record`, p);
+        if (p + 8 > end) throw new Fault(`series ${s} sample ${i}: value runs past the end of the record`, p);
         const v = view.getFloat64(p, true);
-        this.pos = p + 8;
         ts[nSamples] = t;
         // Only a NaN can be the stale marker, so ordinary values skip the bit test.
         if (v !== v && view.getUint32(p, true) === STALE_LO && view.getUint32(p + 4, true) === STALE_HI) {
@@ -541,10 +607,12 @@ export class SamplesDecoder {
           stale[nSamples] = 0;
           vs[nSamples] = v;
         }
+        p += 8;
         nSamples++;
       }
-      this.seriesSampleEnd[s] = nSamples;
+      seriesSampleEnd[s] = nSamples;
     }
+    this.pos = p;
     this.expectEnd();
     return { kind: 'samples', tenant, series: nSeries, samples: nSamples };
   }
@@ -552,7 +620,7 @@ export class SamplesDecoder {
   private replay(summary: SamplesSummary, visitor: SampleVisitor): void {
     visitor.begin?.(summary.tenant, summary.series, summary.samples);
     const cursor = this.cursor;
-    cursor.bind(++batchSerial, this.pairLabels.length, this.strings, this.pairName, this.pairValue, this.pairLabels, this.labelRefs);
+    cursor.bind(++batchSerial, this.table, this.pairLabels.length, this.strings, this.pairName, this.pairValue, this.pairLabels, this.labelRefs);
     const ts = this.ts;
     const vs = this.vs;
     const stale = this.stale;
@@ -592,30 +660,46 @@ function growCopyUint8(a: Uint8Array, n: number): Uint8Array {
   return b;
 }
 
+/** A remembered string table, with the pair table last read after it and that pair of tables' id. */
+interface StringTable {
+  readonly bytes: Uint8Array;
+  readonly strings: string[];
+  pairs: Uint8Array | null;
+  table: number;
+}
+
 /**
  * String tables by their bytes, bounded: a decoded table is reused for a record with
  * the same bytes, which skips UTF-8 decoding and hands consumers the same string
  * objects (whose hashes V8 keeps), so their maps need not rehash them.
  */
 class StringTables {
-  private readonly byKey = new Map<number, { bytes: Uint8Array; strings: string[] }>();
+  private readonly byKey = new Map<number, StringTable>();
   private bytes = 0;
 
-  find(buf: Uint8Array, from: number, to: number): string[] | null {
+  find(buf: Uint8Array, from: number, to: number): StringTable | null {
     const hit = this.byKey.get(sampledHash(buf, from, to));
     if (hit === undefined || hit.bytes.length !== to - from) return null;
-    return Buffer.compare(hit.bytes, buf.subarray(from, to)) === 0 ? hit.strings : null;
+    return Buffer.compare(hit.bytes, buf.subarray(from, to)) === 0 ? hit : null;
   }
 
-  remember(buf: Uint8Array, from: number, to: number, strings: string[]): void {
-    if (to - from < 64) return;
+  remember(buf: Uint8Array, from: number, to: number, strings: string[]): StringTable | null {
+    if (to - from < 64) return null;
     if (this.bytes + (to - from) > 8 << 20 || this.byKey.size >= 1024) {
       this.byKey.clear();
       this.bytes = 0;
     }
     // A copy: a Buffer's slice would share (and pin) the fetch buffer the record lives in.
-    this.byKey.set(sampledHash(buf, from, to), { bytes: new Uint8Array(buf.subarray(from, to)), strings });
+    const t: StringTable = { bytes: new Uint8Array(buf.subarray(from, to)), strings, pairs: null, table: 0 };
+    this.byKey.set(sampledHash(buf, from, to), t);
     this.bytes += to - from;
+    return t;
+  }
+
+  /** Keeps `pairs` as the pair table last read after `t` (counted against the bound). */
+  setPairs(t: StringTable, pairs: Uint8Array): void {
+    this.bytes += pairs.length - (t.pairs?.length ?? 0);
+    t.pairs = pairs;
   }
 }
 
@@ -635,11 +719,14 @@ function describe(what: string, index: number, suffix: string): string {
 
 /** Numbers the batches replayed by every decoder, so a cache fed by several tells them apart. */
 let batchSerial = 0;
+/** Numbers the distinct tables met by every decoder (see SeriesView.table). */
+let tableSerial = 0;
 
 /** The SeriesView a decoder hands to visitors, moved from series to series. */
 class Cursor implements SeriesView {
   index = 0;
   batch = 0;
+  table = 0;
   pairCount = 0;
   labelCount = 0;
   private start = 0;
@@ -650,8 +737,9 @@ class Cursor implements SeriesView {
   private refs: Int32Array = new Int32Array(0);
   private built: Labels | null = null;
 
-  bind(batch: number, pairCount: number, strings: string[], pairName: Int32Array, pairValue: Int32Array, pairLabels: (Label | undefined)[], refs: Int32Array): void {
+  bind(batch: number, table: number, pairCount: number, strings: string[], pairName: Int32Array, pairValue: Int32Array, pairLabels: (Label | undefined)[], refs: Int32Array): void {
     this.batch = batch;
+    this.table = table;
     this.pairCount = pairCount;
     this.strings = strings;
     this.pairName = pairName;

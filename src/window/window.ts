@@ -61,6 +61,8 @@ const MAX_CHUNK_BITS = 65535 - 256;
 const SLOT_GROWTH = 1.125;
 /** hMinT marker for a head starting more than ~24 days from the window's base time. */
 const FAR = -0x80000000;
+/** hCut of a head with no cut within SPAN_LIMIT of its start. */
+const NO_CUT = 0xffffffff;
 
 /**
  * Compressed in-memory window of series, keyed by label set. Each series has one head
@@ -96,6 +98,12 @@ export class SeriesWindow implements Querier {
   private base = NaN;
   private readonly farMinT = new Map<number, number>();
   private hSpan = new Uint32Array(0);
+  /**
+   * A span of the head chunk below which crossesCut does not hold (the cut time minus
+   * the head's first timestamp), computed once a chunk: the exact test then runs once a
+   * chunk too, rather than per sample.
+   */
+  private hCut = new Uint32Array(0);
   /** Samples in the head chunk; 0 when the series has none. */
   private hCount = new Uint16Array(0);
   /** Bits written to the head chunk; the write position is found by walking its blocks. */
@@ -285,7 +293,7 @@ export class SeriesWindow implements Querier {
   }
 
   private slotColumns(): ArrayBufferView[] {
-    return [this.firstChunk, this.hBlock, this.hMinT, this.hSpan, this.hCount, this.hBits, this.tDelta,
+    return [this.firstChunk, this.hBlock, this.hMinT, this.hSpan, this.hCut, this.hCount, this.hBits, this.tDelta,
       this.vHi, this.vLo, this.lead, this.trail, this.scale, this.iDelta];
   }
 
@@ -333,26 +341,40 @@ export class SeriesWindow implements Querier {
     const enc = this.enc;
     const w = enc.w;
     const count = this.hCount[slot]!;
+    let minT = t;
     if (count > 0) {
-      const minT = this.minTOf(slot);
-      const lastT = minT + this.hSpan[slot]!;
-      if (t <= lastT) {
-        if (t === lastT && hi === this.vHi[slot] && lo === this.vLo[slot]) return AppendStatus.ok;
-        if (t === lastT) { this.duplicates++; return AppendStatus.duplicate; }
+      minT = this.minTOf(slot);
+      const span = t - minT;
+      const lastSpan = this.hSpan[slot]!;
+      if (span <= lastSpan) {
+        if (span === lastSpan && hi === this.vHi[slot] && lo === this.vLo[slot]) return AppendStatus.ok;
+        if (span === lastSpan) { this.duplicates++; return AppendStatus.duplicate; }
         this.outOfOrder++;
         return AppendStatus.outOfOrder;
       }
       const bits = this.hBits[slot]!;
-      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || t - minT > SPAN_LIMIT || this.crossesCut(slot, minT, t)) {
+      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || span > SPAN_LIMIT || (span >= this.hCut[slot]! && this.crossesCut(slot, minT, t))) {
         this.seal(slot);
         this.startHead(slot, t);
+        minT = t;
+      } else if (this.scale[slot]! >>> 5 === 1 && hi === this.vHi[slot] && lo === this.vLo[slot] && span - lastSpan === this.tDelta[slot] && (bits & (BLOCK_BITS - 1)) !== 0) {
+        // Another repeat (the encoder's one-bit code, a 0, already in place in the
+        // current block): half of a fleet's samples skip loading the encoder.
+        this.hCount[slot] = count + 1;
+        this.hSpan[slot] = span;
+        this.iDelta[slot] = 0;
+        this.hBits[slot] = bits + 1;
+        this.appended++;
+        return AppendStatus.ok;
       } else {
         enc.count = count;
-        enc.lastT = lastT;
+        enc.lastT = minT + lastSpan;
         enc.tDelta = this.tDelta[slot]!;
-        enc.hi = this.vHi[slot]!;
-        enc.lo = this.vLo[slot]!;
-        enc.v = bitsToFloat(enc.hi, enc.lo);
+        const vHi = this.vHi[slot]!;
+        const vLo = this.vLo[slot]!;
+        enc.hi = vHi;
+        enc.lo = vLo;
+        enc.v = bitsToFloat(vHi, vLo);
         enc.lead = this.lead[slot]!;
         enc.trail = this.trail[slot]!;
         const sc = this.scale[slot]!;
@@ -367,7 +389,7 @@ export class SeriesWindow implements Querier {
     }
     enc.append(t, hi, lo, v);
     this.hCount[slot] = enc.count;
-    this.hSpan[slot] = t - this.minTOf(slot);
+    this.hSpan[slot] = t - minT;
     this.tDelta[slot] = enc.tDelta;
     this.vHi[slot] = hi;
     this.vLo[slot] = lo;
@@ -395,6 +417,20 @@ export class SeriesWindow implements Querier {
     return Math.floor((t - phase) / r) !== Math.floor((minT - phase) / r);
   }
 
+  /**
+   * hCut of a head of `slot` starting at `minT`: the next multiple of the range plus the
+   * phase, minus minT; 0, testing every sample, where that is not exact in doubles (a
+   * fractional or huge range, a time beyond 2^52).
+   */
+  private cutOf(slot: number, minT: number): number {
+    const r = this.chunkRange;
+    if (r === Infinity) return NO_CUT;
+    if (!Number.isInteger(r) || r > NO_CUT || Math.abs(minT) > 2 ** 52) return 0;
+    const phase = (Math.imul(slot + 1, 0x9e3779b1) >>> 0) % r;
+    const d = phase + (Math.floor((minT - phase) / r) + 1) * r - minT;
+    return d < NO_CUT ? d : NO_CUT;
+  }
+
   /** Starts a new, empty head chunk at `t`, priming the encoder. */
   private startHead(slot: number, t: number): void {
     const b = this.arena.alloc();
@@ -409,6 +445,7 @@ export class SeriesWindow implements Querier {
       this.farMinT.set(slot, t);
     }
     this.hSpan[slot] = 0;
+    this.hCut[slot] = this.cutOf(slot, t);
     this.hCount[slot] = 0;
     this.heads++;
     this.enc.start(t);
@@ -552,6 +589,8 @@ export class SeriesWindow implements Querier {
         for (const col of cols) col[n] = col[slot]!;
         const far = this.farMinT.get(slot);
         if (far !== undefined) { this.farMinT.delete(slot); this.farMinT.set(n, far); }
+        // The cut's phase is the slot's own.
+        if (this.hCount[n]! > 0) this.hCut[n] = this.cutOf(n, this.minTOf(n));
       }
       n++;
     }
@@ -570,6 +609,7 @@ export class SeriesWindow implements Querier {
     this.hBlock = g(this.hBlock, (n) => new Int32Array(n));
     this.hMinT = g(this.hMinT, (n) => new Int32Array(n));
     this.hSpan = g(this.hSpan, (n) => new Uint32Array(n));
+    this.hCut = g(this.hCut, (n) => new Uint32Array(n));
     this.hCount = g(this.hCount, (n) => new Uint16Array(n));
     this.hBits = g(this.hBits, (n) => new Uint16Array(n));
     this.tDelta = g(this.tDelta, (n) => new Int32Array(n));

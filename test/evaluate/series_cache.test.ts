@@ -103,3 +103,23 @@ test('series cache: one decoder, records whose pair tables number pairs differen
   assert.deepEqual(third, [second[1], first[0], first[1], first[2]]);
   assert.deepEqual(third.map((e) => labelsKey(e.labels)), [c, a, b, x].map(labelsKey));
 });
+
+test('series cache: records sharing tables (one decoder) map pair indices once and still find each series', () => {
+  const cache = new SeriesCache();
+  const dec = new SamplesDecoder();
+  const hosts = Array.from({ length: 40 }, (_, i) => `host-${String(i).padStart(3, '0')}.example.org`);
+  const labels = hosts.flatMap((h) => ['up', 'load1'].map((m) => labelsFromRecord({ __name__: m, instance: h, job: 'node' })));
+  const lookup = (set: Labels[], t: number) => {
+    const out: CachedSeries[] = [];
+    dec.decode(record(set.map((l) => ({ labels: l, t, v: 1 }))), { series: (s: SeriesView) => void out.push(cache.lookup(s)), sample: () => undefined });
+    return out;
+  };
+  const first = lookup(labels, 1000);
+  assert.deepEqual(first.map((e) => labelsKey(e.labels)), labels.map(labelsKey));
+  // Same tables, series in another order and some left out.
+  const subset = labels.filter((_, i) => i % 3 !== 1).reverse();
+  const again = lookup(subset, 2000);
+  assert.deepEqual(again.map((e) => labelsKey(e.labels)), subset.map(labelsKey));
+  assert.deepEqual(again, subset.map((l) => first[labels.indexOf(l)]));
+  assert.equal(cache.size, labels.length);
+});

@@ -261,3 +261,25 @@ test('a decoder reusing a string table matches it byte for byte: a record differ
   assert.ok(read(renamed).out.includes('host-119.example.org=1'));
   assert.deepEqual(out, []);
 });
+
+test('SeriesView.table: equal for records with the same string and pair tables, new when the pair table differs', () => {
+  const dec = new SamplesDecoder();
+  const hosts = Array.from({ length: 20 }, (_, i) => `host-${String(i).padStart(3, '0')}.example.org`);
+  const rec = (v: number, from = 0) => encodeSamples('t', hosts.slice(from).map((h) => ({ labels: labelsFromRecord({ __name__: 'up', instance: h }), samples: [{ t: 1000, v }] })));
+  const tables = (record: Uint8Array) => {
+    const out: number[] = [];
+    dec.decode(record, { series: (s) => void out.push(s.table), sample: () => undefined });
+    return out;
+  };
+  const a = tables(rec(1));
+  assert.equal(new Set(a).size, 1);
+  assert.deepEqual(tables(rec(2)), a, 'same tables, other values');
+  // Same strings less one host: another pair table, so another id (then stable again).
+  const b = tables(rec(1, 1));
+  assert.notEqual(b[0], a[0]);
+  assert.deepEqual(tables(rec(3, 1)), b);
+  // Another decoder never hands out the same id.
+  const other: number[] = [];
+  new SamplesDecoder().decode(rec(1), { series: (s) => void other.push(s.table), sample: () => undefined });
+  assert.ok(!a.includes(other[0]!) && !b.includes(other[0]!));
+});
