@@ -55,7 +55,8 @@ export async function main(args: string[]): Promise<void> {
     const all = samples / ((c2 - c0) / 1000);
     const steady = (samples - nSeries) / ((c2 - c1) / 1000);
     const create = nSeries / ((c1 - c0) / 1000);
-    console.log(`pass ${pass + 1}: ${Math.round(all)} samples per CPU-second overall; first scrape (series creation) ${Math.round(create)} series/s; later scrapes ${Math.round(steady)} samples per CPU-second; ${w.evaluator.stats().evaluations} evaluations, ${events} events`);
+    const st = w.evaluator.stats();
+    console.log(`pass ${pass + 1}: ${Math.round(all)} samples per CPU-second overall; first scrape (series creation) ${Math.round(create)} series/s; later scrapes ${Math.round(steady)} samples per CPU-second; ${st.evaluations} evaluations, ${events} events; window ${(st.window.bytes / st.window.series).toFixed(1)} bytes/series (window length ${st.windowLength / 60_000} min)`);
     if (all > best.all) best = { all, steady, create };
   }
   console.log(JSON.stringify({ samples, series: nSeries, samples_per_cpu_s: Math.round(best.all), steady_samples_per_cpu_s: Math.round(best.steady), create_series_per_s: Math.round(best.create) }));

@@ -15,6 +15,7 @@ import { AppendStatus, SeriesWindow, type WindowStats } from '../window/window.j
 import type { AlertEvent, AlertEventState } from './event.js';
 import { fingerprint } from './fingerprint.js';
 import type { GroupSnapshot, PartitionSnapshot } from './snapshot.js';
+import { SeriesRetention } from './retention.js';
 import { chunkRangeFor, windowLengthFor } from './window_length.js';
 
 /** Prometheus's default lookback delta. */
@@ -136,7 +137,8 @@ export class PartitionEvaluator {
     });
     this.manager.update(files);
     this.windowLen = windowLengthFor(this.manager.ruleGroups(), this.lookback);
-    this.window = new SeriesWindow({ chunkRange: chunkRangeFor(this.windowLen) });
+    const retention = new SeriesRetention(this.manager.ruleGroups(), this.lookback);
+    this.window = new SeriesWindow({ chunkRange: chunkRangeFor(this.windowLen), retention: (labels) => retention.keepFor(labels) });
     const window = this.window;
     this.ctx = {
       engine: this.engine,
@@ -336,11 +338,14 @@ export class PartitionEvaluator {
     this.opts.onEvent?.(e);
   }
 
-  /** Drops data no future evaluation reads; in steps, since a truncation walks every series. */
+  /**
+   * Drops data no future evaluation reads, each series as far back as the selectors that
+   * match it read (SeriesRetention); in steps, since an expiry walks every series.
+   */
   private maybeTruncate(nextEval: number): void {
     const minTime = nextEval - this.windowLen;
     if (minTime - this.lastTruncate < Math.max(60_000, chunkRangeFor(this.windowLen) / 2)) return;
-    this.window.truncate(minTime);
+    this.window.expire(nextEval);
     this.lastTruncate = minTime;
   }
 
@@ -352,6 +357,8 @@ export class PartitionEvaluator {
   reloadRules(files: readonly ManagedRuleFile[]): void {
     this.manager.update(files);
     this.windowLen = windowLengthFor(this.manager.ruleGroups(), this.lookback);
+    const retention = new SeriesRetention(this.manager.ruleGroups(), this.lookback);
+    this.window.setRetention((labels) => retention.keepFor(labels));
     this.startNewGroupsAfter(this.wm);
   }
 

@@ -3,7 +3,9 @@
  * out of its head blocks into a run of words here, so it pays neither the half-empty
  * last block nor block links. Runs are bump-allocated in pages; a page is recycled once
  * every chunk in it is freed. Chunks die in roughly the order they were sealed (the
- * window truncates by time), so pages empty out whole and no compaction is needed.
+ * window truncates by time), so pages empty out whole and no compaction is needed, as
+ * long as a page holds chunks of one retention: each retention class writes through its
+ * own lane (its own current page), or a few long-kept chunks would pin every page.
  */
 
 const PAGE_SHIFT = 15;
@@ -18,16 +20,27 @@ export class SealedStore {
   private live: number[] = [];
   private spare: Uint32Array[] = [];
   private freeSlots: number[] = [];
-  private cur = -1;
-  private top = SEALED_PAGE_WORDS;
+  /** Per lane: its current page (-1 for none) and the next free word in it. */
+  private cur: number[] = [];
+  private top: number[] = [];
+  /** Pages that are some lane's current page (never recycled while written to). */
+  private readonly current = new Set<number>();
   private liveWords = 0;
 
-  /** A run of `words` words (contents undefined) (1 <= words <= SEALED_PAGE_WORDS); returns its address. */
-  alloc(words: number): number {
-    if (this.top + words > SEALED_PAGE_WORDS) this.newPage();
-    const addr = (this.cur << PAGE_SHIFT) | this.top;
-    this.top += words;
-    this.live[this.cur]! += words;
+  /**
+   * A run of `words` words (contents undefined) (1 <= words <= SEALED_PAGE_WORDS) in
+   * `lane`'s pages; returns its address.
+   */
+  alloc(words: number, lane = 0): number {
+    while (this.cur.length <= lane) {
+      this.cur.push(-1);
+      this.top.push(SEALED_PAGE_WORDS);
+    }
+    if (this.top[lane]! + words > SEALED_PAGE_WORDS) this.newPage(lane);
+    const page = this.cur[lane]!;
+    const addr = (page << PAGE_SHIFT) | this.top[lane]!;
+    this.top[lane]! += words;
+    this.live[page]! += words;
     this.liveWords += words;
     return addr;
   }
@@ -37,7 +50,7 @@ export class SealedStore {
     const p = addr >>> PAGE_SHIFT;
     const left = (this.live[p]! -= words);
     this.liveWords -= words;
-    if (left === 0 && p !== this.cur) {
+    if (left === 0 && !this.current.has(p)) {
       // One spare page absorbs the churn at the write front; the rest go back to the GC.
       if (this.spare.length === 0) this.spare.push(this.pages[p]!);
       this.pages[p] = null;
@@ -67,21 +80,25 @@ export class SealedStore {
     return this.liveWords;
   }
 
-  private newPage(): void {
-    const old = this.cur;
+  private newPage(lane: number): void {
+    const old = this.cur[lane]!;
     const page = this.spare.pop() ?? new Uint32Array(SEALED_PAGE_WORDS);
-    const slot = this.freeSlots.pop();
+    let slot = this.freeSlots.pop();
     if (slot === undefined) {
-      this.cur = this.pages.length;
+      slot = this.pages.length;
       this.pages.push(page);
       this.live.push(0);
     } else {
-      this.cur = slot;
       this.pages[slot] = page;
       this.live[slot] = 0;
     }
-    this.top = 0;
-    // The page being left may already be empty: recycle it now, as free() would have.
-    if (old >= 0 && this.live[old] === 0) this.free(old << PAGE_SHIFT, 0);
+    this.cur[lane] = slot;
+    this.top[lane] = 0;
+    this.current.add(slot);
+    if (old >= 0) {
+      this.current.delete(old);
+      // The page being left may already be empty: recycle it now, as free() would have.
+      if (this.live[old] === 0) this.free(old << PAGE_SHIFT, 0);
+    }
   }
 }

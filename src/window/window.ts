@@ -37,7 +37,12 @@ export interface WindowOptions {
   readonly maxSamplesPerChunk?: number;
   /** Longest time span of a chunk in ms; smaller means finer-grained truncation. */
   readonly chunkRange?: number;
+  /** How long expire() keeps a series with these labels, ms (default: forever; truncate() ignores it). */
+  readonly retention?: (labels: Labels) => number;
 }
+
+/** Distinct retentions a window tells apart; more are rounded up to the longest seen. */
+const MAX_KEEP_CLASSES = 255;
 
 /** Counters for /metrics. */
 export interface WindowStats {
@@ -135,7 +140,14 @@ export class SeriesWindow implements Querier {
   private outOfOrder = 0;
   private duplicates = 0;
 
+  /** How long each series is kept, as an index into keepMs (set when the series is created). */
+  private keepClass = new Uint8Array(0);
+  private keepMs: number[] = [];
+  private readonly keepIndex = new Map<number, number>();
+  private retention: ((labels: Labels) => number) | null;
+
   constructor(opts: WindowOptions = {}) {
+    this.retention = opts.retention ?? null;
     this.maxSamples = opts.maxSamplesPerChunk ?? 120;
     this.chunkRange = opts.chunkRange ?? Infinity;
     if (!Number.isInteger(this.maxSamples) || this.maxSamples < 1 || this.maxSamples > 65535) {
@@ -230,10 +242,16 @@ export class SeriesWindow implements Querier {
    * without chunks. Returns the number of series removed.
    */
   truncate(minTime: number): number {
+    return this.dropBefore(() => minTime);
+  }
+
+  /** truncate() with a minimum time per series. */
+  private dropBefore(minTimeOf: (slot: number) => number): number {
     let removed = 0;
     for (let slot = 0; slot < this.top; slot++) {
       let c = this.firstChunk[slot]!;
       if (c === DEAD) continue;
+      const minTime = minTimeOf(slot);
       while (c >= 0 && this.cMinT[c]! + this.cSpan[c]! < minTime) {
         const next = this.cNext[c]!;
         this.freeChunk(c);
@@ -294,7 +312,7 @@ export class SeriesWindow implements Querier {
 
   private slotColumns(): ArrayBufferView[] {
     return [this.firstChunk, this.hBlock, this.hMinT, this.hSpan, this.hCut, this.hCount, this.hBits, this.tDelta,
-      this.vHi, this.vLo, this.lead, this.trail, this.scale, this.iDelta];
+      this.vHi, this.vLo, this.lead, this.trail, this.scale, this.iDelta, this.keepClass];
   }
 
   private chunkColumns(): ArrayBufferView[] {
@@ -333,8 +351,51 @@ export class SeriesWindow implements Querier {
     for (const p of pairs) this.postings.add(p, slot);
     this.firstChunk[slot] = NONE;
     this.hCount[slot] = 0;
+    this.keepClass[slot] = this.retention === null ? 0 : this.classOf(this.retention(labels));
     this.live++;
     return slot;
+  }
+
+  /** The class of a retention of `ms`, added on first sight. */
+  private classOf(ms: number): number {
+    let c = this.keepIndex.get(ms);
+    if (c === undefined) {
+      if (this.keepMs.length >= MAX_KEEP_CLASSES) {
+        // Never keep less than asked: round up to the longest class.
+        let longest = 0;
+        for (let i = 1; i < this.keepMs.length; i++) if (this.keepMs[i]! > this.keepMs[longest]!) longest = i;
+        if (this.keepMs[longest]! < ms) this.keepMs[longest] = ms;
+        return longest;
+      }
+      c = this.keepMs.length;
+      this.keepMs.push(ms);
+      this.keepIndex.set(ms, c);
+    }
+    return c;
+  }
+
+  /**
+   * Replaces the retention (rules were reloaded): every series is classed again by its
+   * labels. Data already dropped is not brought back.
+   */
+  setRetention(retention: (labels: Labels) => number): void {
+    this.retention = retention;
+    this.keepMs = [];
+    this.keepIndex.clear();
+    for (let slot = 0; slot < this.top; slot++) {
+      if (this.firstChunk[slot] === DEAD) continue;
+      this.keepClass[slot] = this.classOf(retention(this.sets.labels(slot)));
+    }
+  }
+
+  /**
+   * Drops what each series' retention no longer keeps at time `now` (see truncate());
+   * without a retention, nothing. Returns the number of series removed.
+   */
+  expire(now: number): number {
+    if (this.retention === null) return 0;
+    const mins = this.keepMs.map((k) => now - k);
+    return this.dropBefore((slot) => mins[this.keepClass[slot]!]!);
   }
 
   private appendBits(slot: number, t: number, hi: number, lo: number, v: number): AppendStatus {
@@ -456,7 +517,7 @@ export class SeriesWindow implements Querier {
   private seal(slot: number): void {
     const bits = this.hBits[slot]!;
     const words = Math.max(1, Math.ceil(bits / 32));
-    const addr = this.store.alloc(words);
+    const addr = this.store.alloc(words, this.keepClass[slot]!);
     copyChain(this.arena, this.hBlock[slot]!, words, this.store.page(addr), this.store.offset(addr));
     this.arena.freeChain(this.hBlock[slot]!);
     const c = this.allocChunk();
@@ -619,6 +680,7 @@ export class SeriesWindow implements Querier {
     this.trail = g(this.trail, (n) => new Uint8Array(n));
     this.scale = g(this.scale, (n) => new Uint8Array(n));
     this.iDelta = g(this.iDelta, (n) => new Int32Array(n));
+    this.keepClass = g(this.keepClass, (n) => new Uint8Array(n));
     this.cap = cap;
   }
 
