@@ -46,8 +46,11 @@ interface Shadow {
   events: AlertEvent[];
   /** Records between the last applied one and the partition's end, as of the last batch. */
   lag: number;
-  /** Restored from a snapshot; without one, it is restarted once one exists (see trim). */
-  fromSnapshot: boolean;
+  /**
+   * Holds the owner's state: restored from a snapshot, or begun at the start of the log
+   * (as the owner did). Otherwise it is restarted once a snapshot exists (see trim).
+   */
+  settled: boolean;
 }
 
 /** What the consumer receives when it takes a partition over from its standby. */
@@ -162,7 +165,7 @@ export class StandbyFeeder {
   }
 
   private async begin(p: number): Promise<void> {
-    const s: Shadow = { partition: p, worker: null, events: [], lag: 0, fromSnapshot: false };
+    const s: Shadow = { partition: p, worker: null, events: [], lag: 0, settled: false };
     this.shadows.set(p, s);
     try {
       const r = await restorePartition({ ...this.o, admin: this.admin }, p);
@@ -170,7 +173,7 @@ export class StandbyFeeder {
       const start = r.seekTo >= 0 ? r.seekTo : r.committedOffset >= 0 ? r.committedOffset : this.o.startFrom === 'earliest' ? 0 : r.high;
       r.worker.nextOffset = start;
       s.worker = r.worker;
-      s.fromSnapshot = r.snapshot?.watermark != null;
+      s.settled = r.snapshot?.watermark != null || start <= r.low;
       s.lag = Math.max(0, r.high - start);
       this.consumer.seek({ topic: this.o.topic, partition: p, offset: String(start) });
       this.consumer.resume([{ topic: this.o.topic, partitions: [p] }]);
@@ -219,13 +222,13 @@ export class StandbyFeeder {
 
   /**
    * Drops buffered events the owners have produced (their commit metadata says through
-   * when). A shadow begun before its partition had a snapshot started with alert state
-   * of its own, not the owner's: once a snapshot exists it starts over from it.
+   * when). A shadow begun past the log's start before its partition had a snapshot has
+   * alert state of its own, not the owner's: once a snapshot exists it starts over from it.
    */
   private async trim(): Promise<void> {
     if (this.shadows.size === 0) return;
     for (const s of [...this.shadows.values()]) {
-      if (s.worker === null || s.fromSnapshot || (await this.o.stateStore.latest(s.partition)) === null) continue;
+      if (s.worker === null || s.settled || (await this.o.stateStore.latest(s.partition)) === null) continue;
       if (this.shadows.get(s.partition) !== s || !this.running) continue;
       this.forget(s.partition);
       this.o.log(`evaluate: standby partition ${s.partition}: a snapshot exists now, restoring from it`);

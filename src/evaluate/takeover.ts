@@ -41,6 +41,8 @@ export interface RestoredPartition {
   readonly seekTo: number;
   /** The partition's end offset when restored. */
   readonly high: number;
+  /** Its first offset still in the log when restored. */
+  readonly low: number;
 }
 
 /** The group's committed offset of `p` and its metadata. */
@@ -66,6 +68,8 @@ export async function restorePartition(d: RestoreDeps, p: number): Promise<Resto
     const found = (await d.admin.fetchTopicOffsetsByTimestamp(d.topic, from)).find((x) => x.partition === p);
     seekTo = found === undefined ? -1 : Number(found.offset);
   }
-  const high = Number((await d.admin.fetchTopicOffsets(d.topic)).find((x) => x.partition === p)?.high ?? 0);
-  return { worker, snapshot: snap, committed: meta, committedOffset, seekTo, high };
+  const ends = (await d.admin.fetchTopicOffsets(d.topic)).find((x) => x.partition === p);
+  const high = Number(ends?.high ?? 0);
+  const low = Number(ends?.low ?? 0);
+  return { worker, snapshot: snap, committed: meta, committedOffset, seekTo, high, low };
 }
