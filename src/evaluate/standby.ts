@@ -53,6 +53,9 @@ interface Shadow {
   settled: boolean;
 }
 
+/** Records behind the head a shadow may be and still count as warm (a few seconds of catch-up). */
+const WARM_LAG = 1_000;
+
 /** What the consumer receives when it takes a partition over from its standby. */
 export interface Handover {
   readonly worker: PartitionWorker;
@@ -116,9 +119,12 @@ export class StandbyFeeder {
     for (const p of this.wanted) if (!this.shadows.has(p)) void this.begin(p);
   }
 
-  /** Partitions shadowed and caught up with the log (advertised to the assigner). */
+  /**
+   * Partitions shadowed and near the log's head (advertised to the assigner): restored,
+   * and fewer than WARM_LAG records behind as of their last batch.
+   */
   warm(): number[] {
-    return [...this.shadows.values()].filter((s) => s.worker !== null && s.lag === 0).map((s) => s.partition);
+    return [...this.shadows.values()].filter((s) => s.worker !== null && s.lag < WARM_LAG).map((s) => s.partition);
   }
 
   /** Per shadowed partition: lag, and whether it is restored yet. */
