@@ -81,12 +81,11 @@ export type DecodeResult = SamplesSummary | TickRecord | CodecError;
 export interface SeriesView {
   /** The series' ordinal in the batch. */
   readonly index: number;
-  /** Identifies the decoded batch, unique per process: pair indices are only comparable within one. */
-  readonly batch: number;
   /**
-   * Identifies the batch's pair table, unique per process: batches with the same value
-   * have identical pair tables, so what a consumer derived from pair indices (and their
-   * labels) for one holds for the other. A scrape's records repeat their tables.
+   * Identifies the batch's pair table, unique per process: pair indices are only
+   * comparable between batches with the same value, which have identical pair tables,
+   * so what a consumer derived from pair indices (and their labels) for one holds for
+   * the other. A scrape's records repeat their tables.
    */
   readonly table: number;
   /** Size of the batch's pair table. */
@@ -620,7 +619,7 @@ export class SamplesDecoder {
   private replay(summary: SamplesSummary, visitor: SampleVisitor): void {
     visitor.begin?.(summary.tenant, summary.series, summary.samples);
     const cursor = this.cursor;
-    cursor.bind(++batchSerial, this.table, this.pairLabels.length, this.strings, this.pairName, this.pairValue, this.pairLabels, this.labelRefs);
+    cursor.bind(this.table, this.pairLabels.length, this.strings, this.pairName, this.pairValue, this.pairLabels, this.labelRefs);
     const ts = this.ts;
     const vs = this.vs;
     const stale = this.stale;
@@ -717,15 +716,12 @@ function describe(what: string, index: number, suffix: string): string {
   return index < 0 ? what + suffix : `${what} ${index}${suffix}`;
 }
 
-/** Numbers the batches replayed by every decoder, so a cache fed by several tells them apart. */
-let batchSerial = 0;
 /** Numbers the distinct tables met by every decoder (see SeriesView.table). */
 let tableSerial = 0;
 
 /** The SeriesView a decoder hands to visitors, moved from series to series. */
 class Cursor implements SeriesView {
   index = 0;
-  batch = 0;
   table = 0;
   pairCount = 0;
   labelCount = 0;
@@ -737,8 +733,7 @@ class Cursor implements SeriesView {
   private refs: Int32Array = new Int32Array(0);
   private built: Labels | null = null;
 
-  bind(batch: number, table: number, pairCount: number, strings: string[], pairName: Int32Array, pairValue: Int32Array, pairLabels: (Label | undefined)[], refs: Int32Array): void {
-    this.batch = batch;
+  bind(table: number, pairCount: number, strings: string[], pairName: Int32Array, pairValue: Int32Array, pairLabels: (Label | undefined)[], refs: Int32Array): void {
     this.table = table;
     this.pairCount = pairCount;
     this.strings = strings;
