@@ -474,8 +474,13 @@ export class SeriesWindow implements Querier {
     const r = this.chunkRange;
     if (t - minT >= r) return true;
     if (r === Infinity) return false;
-    const phase = (Math.imul(slot + 1, 0x9e3779b1) >>> 0) % r;
+    const phase = this.phaseOf(slot);
     return Math.floor((t - phase) / r) !== Math.floor((minT - phase) / r);
+  }
+
+  /** Where in the chunk range the cuts of `slot` fall (a spread of the slot number). */
+  private phaseOf(slot: number): number {
+    return (Math.imul(slot + 1, 0x9e3779b1) >>> 0) % this.chunkRange;
   }
 
   /**
@@ -487,7 +492,7 @@ export class SeriesWindow implements Querier {
     const r = this.chunkRange;
     if (r === Infinity) return NO_CUT;
     if (!Number.isInteger(r) || r > NO_CUT || Math.abs(minT) > 2 ** 52) return 0;
-    const phase = (Math.imul(slot + 1, 0x9e3779b1) >>> 0) % r;
+    const phase = this.phaseOf(slot);
     const d = phase + (Math.floor((minT - phase) / r) + 1) * r - minT;
     return d < NO_CUT ? d : NO_CUT;
   }
