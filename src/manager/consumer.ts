@@ -114,7 +114,8 @@ export class AlertConsumer {
       chunk = [];
       chunkLast = null;
       if (alerts.length === 0 && chunkEnd === null) return;
-      const { faults, group } = alerts.length > 0 ? await this.o.sink.putStaged(alerts) : { faults: [], group: async () => undefined };
+      // An empty chunk (pending events only) stores nothing and groups nothing, but still moves the offset.
+      const { faults, group } = await this.o.sink.putStaged(alerts);
       this.stats.invalid += faults.length;
       for (const f of faults) this.log(`manager: ${batch.topic}[${batch.partition}]: alert rejected: ${f}`);
       const resolved = states.filter((st) => st === 'resolved').length;
