@@ -326,12 +326,15 @@ test('refresh: the visible tab is reloaded every 20 s, nothing more', async () =
   });
   await signIn(w.page, env.baseUrl, env.acme.token);
   await w.page.waitForSelector('#alerts li.alert');
+  await w.page.waitForSelector('[data-panel="alerts"]:not([aria-busy])', { state: 'attached' });
   await w.page.waitForTimeout(300);
   const atStart = calls.length;
   for (let i = 0; i < 3; i++) {
     const answered = Promise.all(['/api/v1/alerts', '/api/v1/policies'].map((p) => w.page.waitForResponse((r) => new URL(r.url()).pathname === p)));
     await w.page.clock.fastForward(20_000);
     await answered;
+    // The responses are in, but the page skips a refresh while the last one is still rendering.
+    await w.page.waitForSelector('[data-panel="alerts"]:not([aria-busy])', { state: 'attached' });
   }
   await w.page.waitForTimeout(300);
   const refreshes = calls.slice(atStart);

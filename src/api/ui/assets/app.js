@@ -381,6 +381,9 @@
   async function load(tab) {
     if (loading.has(tab) || !token) return;
     loading.add(tab);
+    // aria-busy tells screen readers (and tests) that the panel is being reloaded.
+    const panel = document.querySelector(`[data-panel="${tab}"]`);
+    panel?.setAttribute('aria-busy', 'true');
     try {
       await loaders[tab]();
       // A load that works again clears the failure an earlier one reported.
@@ -392,6 +395,7 @@
       }
     } finally {
       loading.delete(tab);
+      panel?.removeAttribute('aria-busy');
     }
   }
 
