@@ -121,6 +121,19 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** Sums over partitions of the evaluator's work counters. */
+async function totals(url: string): Promise<{ appended: number; rejected: number; evaluations: number; events: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sumOf = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`))
+    .reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return {
+    appended: sumOf('vigil_evaluator_samples_appended_total'),
+    rejected: sumOf('vigil_evaluator_samples_rejected_total'),
+    evaluations: sumOf('vigil_rule_group_evaluations_total'),
+    events: sumOf('vigil_alert_events_total'),
+  };
+}
+
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
@@ -198,6 +211,9 @@ export async function main(args: string[]): Promise<void> {
       result.samples_per_cpu_s = Math.round(samples / cpu);
       result.consume_s = Number(secs.toFixed(2));
       console.log(`(a) one evaluator: ${samples} samples to the head in ${secs.toFixed(2)} s from its first record: ${result.samples_per_s} samples/s, ${cpu.toFixed(2)} CPU-s: ${result.samples_per_cpu_s} samples per CPU-second`);
+      // What the evaluator did with them, so the rate above can be checked against the work.
+      const done = await totals(ev.spec.url);
+      console.log(`    appended ${done.appended}, rejected ${done.rejected}, rule group evaluations ${done.evaluations}, alert events ${done.events}`);
 
       if (/[bc]/.test(stages)) {
         // (b) lag under a fixed push rate through a ticking ingest
