@@ -20,7 +20,7 @@ export interface SelectorReach {
  * Every selector of `e` with its reach: a vector selector reads lookback + offset, a
  * range selector range + offset, and a subquery adds its range and offset to everything
  * inside it. `@` modifiers pin a selector to a fixed time and cannot be bounded; they
- * count as if absent (as windowLengthFor does).
+ * count as if absent.
  */
 export function selectorReaches(e: Expr, lookbackDelta: number, outer = 0, out: SelectorReach[] = []): SelectorReach[] {
   switch (e.kind) {

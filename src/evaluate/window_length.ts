@@ -2,41 +2,20 @@
  * How much history a partition's window must hold: the furthest any rule reads back
  * from its evaluation time (ranges, lookback, offsets, subqueries, query_offset).
  */
-import type { Expr } from '../promql/ast.js';
 import type { RuleGroup } from '../rules/group.js';
+import { selectorReaches } from './retention.js';
 
 /**
- * How far before its evaluation time `e` reads samples (ms). `@` modifiers pin a
- * selector to a fixed time and cannot be bounded; they count as if absent.
+ * The window length the groups need: the furthest any selector reaches back (with its
+ * group's query_offset), at least the lookback delta. It is the longest per-series
+ * retention too (SeriesRetention.longest), being the same traversal.
  */
-export function exprLookback(e: Expr, lookbackDelta: number): number {
-  switch (e.kind) {
-    case 'VectorSelector':
-      return Math.max(0, lookbackDelta + e.offset);
-    case 'MatrixSelector':
-      return Math.max(0, e.range + e.vectorSelector.offset);
-    case 'SubqueryExpr':
-      return Math.max(0, e.offset + e.range + exprLookback(e.expr, lookbackDelta));
-    case 'ParenExpr':
-    case 'UnaryExpr':
-      return exprLookback(e.expr, lookbackDelta);
-    case 'BinaryExpr':
-      return Math.max(exprLookback(e.lhs, lookbackDelta), exprLookback(e.rhs, lookbackDelta));
-    case 'AggregateExpr':
-      return Math.max(exprLookback(e.expr, lookbackDelta), e.param ? exprLookback(e.param, lookbackDelta) : 0);
-    case 'Call':
-      return e.args.reduce((m, a) => Math.max(m, exprLookback(a, lookbackDelta)), 0);
-    case 'NumberLiteral':
-    case 'StringLiteral':
-      return 0;
-  }
-}
-
-/** The window length the groups need: at least the lookback delta. */
 export function windowLengthFor(groups: readonly RuleGroup[], lookbackDelta: number): number {
   let len = lookbackDelta;
   for (const g of groups) {
-    for (const r of g.rules) len = Math.max(len, g.queryOffset + exprLookback(r.expr, lookbackDelta));
+    for (const r of g.rules) {
+      for (const s of selectorReaches(r.expr, lookbackDelta, g.queryOffset)) len = Math.max(len, s.reach);
+    }
   }
   return len;
 }
