@@ -9,7 +9,11 @@
  * Args: [series=100000] [scrapes=20] [passes=3]. Each pass is a fresh worker over the
  * same records: the first scrape creates the series, the others append to them.
  * Final line: {"samples_per_cpu_s":…,"steady_samples_per_cpu_s":…,"create_series_per_s":…}.
+ * VIGIL_BENCH_CPU_PROF=DIR writes a V8 CPU profile of the applies alone (not of building
+ * the fleet and its records) into DIR, one per pass.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { PartitionEvaluator } from '../src/evaluate/partition.js';
 import { PartitionWorker } from '../src/evaluate/worker.js';
@@ -23,6 +27,24 @@ function records(series: FleetSeries[], steps: number, start: number): { scrapes
   const byTenant = groupByTenant(series);
   const scrapes = Array.from({ length: steps }, (_, step) => scrapeRecords(byTenant, start, step).map((m) => m.value));
   return { scrapes, samples: steps * series.length };
+}
+
+/** Profiles what runs between start() and stop(FILE), when VIGIL_BENCH_CPU_PROF names a directory. */
+async function profiler(): Promise<{ start(): Promise<void>; stop(file: string): Promise<void> }> {
+  const dir = process.env.VIGIL_BENCH_CPU_PROF;
+  if (!dir) return { start: async () => {}, stop: async () => {} };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 250 });
+  return {
+    start: async () => void (await session.post('Profiler.start')),
+    stop: async (file) => {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, file), JSON.stringify(profile));
+    },
+  };
 }
 
 const cpuMs = () => {
@@ -43,15 +65,18 @@ export async function main(args: string[]): Promise<void> {
   const bytes = scrapes.flat().reduce((n, r) => n + r.length, 0);
   console.log(`${samples} samples of ${nSeries} series in ${scrapes.flat().length} records (${(bytes / samples).toFixed(1)} bytes/sample), ${files.length} rule files`);
   let best = { all: 0, steady: 0, create: 0 };
+  const prof = await profiler();
   for (let pass = 0; pass < passes; pass++) {
     const w = new PartitionWorker(new PartitionEvaluator(files, { partition: 0 }));
     let offset = 0;
     let events = 0;
+    await prof.start();
     const c0 = cpuMs();
     for (const r of scrapes[0]!) events += w.apply(offset++, r).length;
     const c1 = cpuMs();
     for (let s = 1; s < steps; s++) for (const r of scrapes[s]!) events += w.apply(offset++, r).length;
     const c2 = cpuMs();
+    await prof.stop(`apply-pass${pass + 1}.cpuprofile`);
     const all = samples / ((c2 - c0) / 1000);
     const steady = (samples - nSeries) / ((c2 - c1) / 1000);
     const create = nSeries / ((c1 - c0) / 1000);

@@ -33,10 +33,13 @@ export interface IngestSample {
   readonly stale?: boolean;
 }
 
-/** A series as a producer keeps it: its labels and their window ref (-1 until resolved). */
-export interface SeriesHandle {
-  readonly labels: Labels;
-  ref: number;
+/** Where a producer keeps the window refs of its series, numbered its own way (a SeriesCache). */
+export interface SeriesRefs {
+  /** The window ref of series `e`, -1 until resolved. */
+  refOf(e: number): number;
+  setRef(e: number, ref: number): void;
+  /** The labels of series `e`, to resolve its ref. */
+  labelsOf(e: number): Labels;
 }
 
 /** What happened to the samples of one ingest call. */
@@ -207,27 +210,36 @@ export class PartitionEvaluator {
   }
 
   /**
-   * Appends one sample of a series the caller keeps a handle to (the per-record fast
-   * path: no lookup per sample); resolves the handle's ref on first use and again after
-   * truncation made it unknown. Counted as ingest() counts.
+   * Appends samples of series `e` of `series`, whose window ref the caller keeps (the
+   * per-record fast path: no lookup per sample): entries [from, to) of `ts`, `vs` and
+   * `stale` (1 for a stale marker), as SampleVisitor.samples hands them. Resolves the ref
+   * on first use and again after truncation made it unknown. Counted as ingest() counts.
    */
-  appendTo(h: SeriesHandle, t: number, v: number, stale: boolean): void {
-    let status: AppendStatus;
-    try {
-      if (h.ref < 0) h.ref = this.window.getRef(h.labels);
-      status = stale ? this.window.appendStale(h.ref, t) : this.window.appendRef(h.ref, t, v);
-      if (status === AppendStatus.unknownRef) {
-        h.ref = this.window.getRef(h.labels);
-        status = stale ? this.window.appendStale(h.ref, t) : this.window.appendRef(h.ref, t, v);
-      }
-    } catch {
-      status = AppendStatus.invalidTime;
-    }
+  appendSamples(series: SeriesRefs, e: number, ts: Float64Array, vs: Float64Array, stale: Uint8Array, from: number, to: number): void {
     const c = this.ingested;
-    if (status === AppendStatus.ok) c.appended++;
-    else if (status === AppendStatus.outOfOrder) c.outOfOrder++;
-    else if (status === AppendStatus.duplicate) c.duplicate++;
-    else c.invalid++;
+    for (let i = from; i < to; i++) {
+      const status = this.appendResolving(series, e, ts[i]!, vs[i]!, stale[i] === 1);
+      if (status === AppendStatus.ok) c.appended++;
+      else if (status === AppendStatus.outOfOrder) c.outOfOrder++;
+      else if (status === AppendStatus.duplicate) c.duplicate++;
+      else c.invalid++;
+    }
+  }
+
+  private appendResolving(series: SeriesRefs, e: number, t: number, v: number, stale: boolean): AppendStatus {
+    try {
+      let ref = series.refOf(e);
+      if (ref < 0) series.setRef(e, (ref = this.window.getRef(series.labelsOf(e))));
+      let status = stale ? this.window.appendStale(ref, t) : this.window.appendRef(ref, t, v);
+      if (status === AppendStatus.unknownRef) {
+        series.setRef(e, (ref = this.window.getRef(series.labelsOf(e))));
+        status = stale ? this.window.appendStale(ref, t) : this.window.appendRef(ref, t, v);
+      }
+      return status;
+    } catch {
+      // A malformed label set (empty, unsorted, empty value) from a buggy producer.
+      return AppendStatus.invalidTime;
+    }
   }
 
   private appendOne(ref: number, s: IngestSample): AppendStatus {
@@ -265,7 +277,7 @@ export class PartitionEvaluator {
       else this.startAfter.set(g, t);
       next[gi] = t + g.interval;
     }
-    this.maybeTruncate(groups.length > 0 ? Math.min(...next) : watermark);
+    this.maybeTruncate(watermark);
     return events;
   }
 
@@ -339,13 +351,16 @@ export class PartitionEvaluator {
   }
 
   /**
-   * Drops data no future evaluation reads, each series as far back as the selectors that
-   * match it read (SeriesRetention); in steps, since an expiry walks every series.
+   * Drops data no query at or after the watermark reads, each series as far back as the
+   * selectors that match it read (SeriesRetention); in steps, since an expiry walks every
+   * series. Expiring up to the next evaluation would hold a little less, but a query of
+   * the API at the watermark (its default time) would then miss the oldest samples of its
+   * ranges: truncation is exact, with no whole-chunk slack to hide that.
    */
-  private maybeTruncate(nextEval: number): void {
-    const minTime = nextEval - this.windowLen;
+  private maybeTruncate(watermark: number): void {
+    const minTime = watermark - this.windowLen;
     if (minTime - this.lastTruncate < Math.max(60_000, chunkRangeFor(this.windowLen) / 2)) return;
-    this.window.expire(nextEval);
+    this.window.expire(watermark);
     this.lastTruncate = minTime;
   }
 

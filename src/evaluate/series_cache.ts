@@ -4,23 +4,30 @@
  * lazily, once per pair per distinct table (a target's pairs are shared by all its
  * series, and a scrape's records repeat the tables of the previous scrape's), so
  * a series costs an array read per label, with no string hashed or compared and no key
- * string built. The entry keeps the series' Labels and its window ref, so a sample
- * costs no lookup at all. The table is open addressing over typed arrays: a lookup touches a slot and the pair ids
+ * string built. An entry keeps the series' window ref, so a sample costs no lookup at all.
+ * The table is open addressing over typed arrays: a lookup touches a slot and the pair ids
  * of its candidate, where a Map of objects would chase several pointers per series.
+ *
+ * An entry is a number and holds no object: its labels are rebuilt from its pair ids
+ * when its ref must be resolved (on creation, and after truncation renumbered the
+ * window). A Labels array and a handle per series held some 170 heap bytes each (200
+ * bytes a series in all after a first scrape of the bench fleet, 28 without), and the
+ * garbage collector copied them all, as survivors, while the series were new.
  */
 import type { SeriesView } from '../kafka/samples_codec.js';
-import type { SeriesHandle } from './partition.js';
-
-/** A cached series: its labels and its window ref (-1 until resolved). */
-export type CachedSeries = SeriesHandle;
+import type { Label, Labels } from '../promql/labels.js';
+import type { SeriesRefs } from './partition.js';
 
 /** Series by label pairs, bounded: it is cleared when it grows past `maxSeries`. */
-export class SeriesCache {
+export class SeriesCache implements SeriesRefs {
   private pairIds = new Map<string, Map<string, number>>();
-  private nextPair = 0;
-  private entries: CachedSeries[] = [];
-  /** Per entry: its hash, and where its pair ids start in `arena` (they end where the next start). */
+  /** The Label of each global pair id, shared by the label sets built for resolving refs. */
+  private pairLabels: Label[] = [];
+  private count = 0;
+  /** Per entry: its window ref (-1 until resolved) and its hash. */
+  private refs: Int32Array = new Int32Array(1024);
   private hashes: Int32Array = new Int32Array(1024);
+  /** Per entry: where its pair ids start in `arena` (they end where the next start). */
   private starts: Int32Array = new Int32Array(1025);
   private arena: Int32Array = new Int32Array(8192);
   /** Open addressing: entry index + 1, 0 for empty. */
@@ -43,11 +50,33 @@ export class SeriesCache {
 
   /** Series held. */
   get size(): number {
-    return this.entries.length;
+    return this.count;
   }
 
-  /** The cached series `s` names, added on first sight. */
-  lookup(s: SeriesView): CachedSeries {
+  /** The window ref of entry `e`, -1 until resolved. */
+  refOf(e: number): number {
+    return this.refs[e]!;
+  }
+
+  setRef(e: number, ref: number): void {
+    this.refs[e] = ref;
+  }
+
+  /** The labels of entry `e` (a new array; its Label objects are shared). */
+  labelsOf(e: number): Labels {
+    const from = this.starts[e]!;
+    const n = this.starts[e + 1]! - from;
+    const out = new Array<Label>(n);
+    for (let i = 0; i < n; i++) out[i] = this.pairLabels[this.arena[from + i]!]!;
+    return out;
+  }
+
+  /**
+   * The entry of the series `s` names, added on first sight. Entries are numbered from 0
+   * in order of first sight; past the bound the cache starts over, so an entry is valid
+   * until the next lookup that adds one.
+   */
+  lookup(s: SeriesView): number {
     const n = s.labelCount;
     if (this.scratch.length < n) this.scratch = new Int32Array(n * 2);
     if (s.table !== this.currentTable) this.startBatch(s);
@@ -58,7 +87,7 @@ export class SeriesCache {
     // next entry: its ids are compared while they are mapped, and a hit needs no hash
     // (equal ids have equal hashes) and touches memory next to the last hit.
     const guess = this.last + 1;
-    if (guess < this.entries.length) {
+    if (guess < this.count) {
       const from = this.starts[guess]!;
       if (this.starts[guess + 1]! - from === n) {
         const arena = this.arena;
@@ -72,7 +101,7 @@ export class SeriesCache {
         }
         if (i === n) {
           this.last = guess;
-          return this.entries[guess]!;
+          return guess;
         }
       }
     }
@@ -95,15 +124,15 @@ export class SeriesCache {
       if (e < 0) break;
       if (this.hashes[e] === h && this.sameIds(e, n)) {
         this.last = e;
-        return this.entries[e]!;
+        return e;
       }
       at = (at + 1) & mask;
     }
-    if (this.entries.length >= this.maxSeries) {
+    if (this.count >= this.maxSeries) {
       this.reset();
       return this.lookup(s);
     }
-    return this.add(s, h, n, at);
+    return this.add(h, n, at);
   }
 
   /** Whether entry `e` has the `n` pair ids in scratch. */
@@ -131,9 +160,10 @@ export class SeriesCache {
     this.batchPairs = pairs;
   }
 
-  private add(s: SeriesView, h: number, n: number, at: number): CachedSeries {
-    const e = this.entries.length;
+  private add(h: number, n: number, at: number): number {
+    const e = this.count;
     if (e + 1 >= this.hashes.length) {
+      this.refs = grow(this.refs, (e + 1) * 2);
       this.hashes = grow(this.hashes, (e + 1) * 2);
       this.starts = grow(this.starts, (e + 2) * 2);
     }
@@ -144,18 +174,18 @@ export class SeriesCache {
     for (let i = 0; i < n; i++) arena[from + i] = ids[i]!;
     this.starts[e + 1] = from + n;
     this.hashes[e] = h;
-    const entry: CachedSeries = { labels: s.labels(), ref: -1 };
-    this.entries.push(entry);
+    this.refs[e] = -1;
+    this.count = e + 1;
     this.last = e;
     this.table[at] = e + 1;
-    if (this.entries.length * 2 > this.table.length) this.rehash(this.table.length * 2);
-    return entry;
+    if (this.count * 2 > this.table.length) this.rehash(this.table.length * 2);
+    return e;
   }
 
   private rehash(size: number): void {
     const table = new Int32Array(size);
     const mask = size - 1;
-    for (let e = 0; e < this.entries.length; e++) {
+    for (let e = 0; e < this.count; e++) {
       let at = this.hashes[e]! & mask;
       while (table[at] !== 0) at = (at + 1) & mask;
       table[at] = e + 1;
@@ -171,8 +201,9 @@ export class SeriesCache {
     }
     let id = values.get(value);
     if (id === undefined) {
-      id = this.nextPair++;
+      id = this.pairLabels.length;
       values.set(value, id);
+      this.pairLabels.push({ name, value });
     }
     return id;
   }
@@ -180,8 +211,8 @@ export class SeriesCache {
   /** Series churn must not grow the cache forever: start over (refs are re-resolved by labels). */
   private reset(): void {
     this.pairIds = new Map();
-    this.nextPair = 0;
-    this.entries = [];
+    this.pairLabels = [];
+    this.count = 0;
     this.starts[0] = 0;
     this.last = -1;
     this.table = new Int32Array(2048);

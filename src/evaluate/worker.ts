@@ -16,7 +16,7 @@
 import { SamplesDecoder, type SampleVisitor, type SeriesView } from '../kafka/samples_codec.js';
 import type { AlertEvent } from './event.js';
 import type { PartitionEvaluator } from './partition.js';
-import { SeriesCache, type CachedSeries } from './series_cache.js';
+import { SeriesCache } from './series_cache.js';
 import type { PartitionSnapshot } from './snapshot.js';
 
 /** How a partition worker turns records into time. */
@@ -102,21 +102,32 @@ export class PartitionWorker {
       this.maxTick = this.rawWatermark;
       this.lastSnapshotAt = snap.watermark;
     }
-    let current: CachedSeries | null = null;
+    let current = -1;
     const ev = this.evaluator;
+    const series = this.series;
     this.visitor = {
       series: (sv: SeriesView) => {
-        current = this.series.lookup(sv);
+        current = series.lookup(sv);
       },
-      sample: (t: number, v: number, stale: boolean) => {
-        ev.appendTo(current!, t, v, stale);
-        if (this.maxTick !== null && t > this.maxTick + this.slack) {
-          t = this.maxTick + this.slack;
-          this.stats.futureSamples++;
-        }
-        if (this.candidate === null || t > this.candidate) this.candidate = t;
+      samples: (ts: Float64Array, vs: Float64Array, stale: Uint8Array, from: number, to: number) => {
+        ev.appendSamples(series, current, ts, vs, stale, from, to);
+        this.noteTimes(ts, from, to);
       },
     };
+  }
+
+  /** Moves the record's candidate watermark to the latest (clamped) of these sample times. */
+  private noteTimes(ts: Float64Array, from: number, to: number): void {
+    let latest = -Infinity;
+    for (let i = from; i < to; i++) {
+      let t = ts[i]!;
+      if (this.maxTick !== null && t > this.maxTick + this.slack) {
+        t = this.maxTick + this.slack;
+        this.stats.futureSamples++;
+      }
+      if (t > latest) latest = t;
+    }
+    if (latest > -Infinity && (this.candidate === null || latest > this.candidate)) this.candidate = latest;
   }
 
   get partition(): number {

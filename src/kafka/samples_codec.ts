@@ -104,13 +104,23 @@ export interface SeriesView {
   labels(): Labels;
 }
 
-/** Receives a batch: `series` once per series, then `sample` for each of its samples. */
+/**
+ * Receives a batch: `series` once per series, then its samples, one `sample` call each,
+ * or one `samples` call for all of them when the visitor has that method.
+ */
 export interface SampleVisitor {
   /** Called once before the first series. */
   begin?(tenant: string, series: number, samples: number): void;
   series(series: SeriesView): void;
   /** `v` is NaN when `stale` is set. */
-  sample(t: number, v: number, stale: boolean): void;
+  sample?(t: number, v: number, stale: boolean): void;
+  /**
+   * The series' samples: entries [from, to) of `t`, `v` and `stale` (1 for a stale
+   * marker, whose `v` is NaN); the arrays are the decoder's, valid only during the call.
+   * A call per sample would pass its time and value as numbers, which V8 boxes into a
+   * heap number each (a time in ms is beyond small integers); the arrays pass them raw.
+   */
+  samples?(t: Float64Array, v: Float64Array, stale: Uint8Array, from: number, to: number): void;
 }
 
 /** A sample of the convenience encoder. */
@@ -323,8 +333,7 @@ export class SamplesDecoder {
   private strings: string[] = [];
   private pairName: Int32Array = new Int32Array(256);
   private pairValue: Int32Array = new Int32Array(256);
-  /** Label objects of the batch's pairs, built on demand and shared by its series. */
-  private pairLabels: (Label | undefined)[] = [];
+  private nPairs = 0;
   private labelRefs: Int32Array = new Int32Array(1024);
   private seriesLabelEnd: Int32Array = new Int32Array(256);
   private seriesSampleEnd: Int32Array = new Int32Array(256);
@@ -337,6 +346,13 @@ export class SamplesDecoder {
   private known: StringTable | null = null;
   /** The batch's table id (see SeriesView.table). */
   private table = 0;
+  /**
+   * The first time of the previous series, while a batch is parsed. A typed-array cell,
+   * not a local: V8 kept the local tagged (its first value comes from a call), so each
+   * series boxed its time into a new heap number (16 bytes a series, as the sampling heap
+   * profiler showed).
+   */
+  private readonly prevFirst = new Float64Array(1);
 
   /** Decodes one record; sample batches go to `visitor` after the whole record checks out. */
   decode(record: Uint8Array, visitor?: SampleVisitor): DecodeResult {
@@ -514,7 +530,7 @@ export class SamplesDecoder {
       pairName[i] = name;
       pairValue[i] = value;
     }
-    this.pairLabels = new Array<Label | undefined>(nPairs);
+    this.nPairs = nPairs;
     this.table = this.tableId(pairsFrom, this.pos);
     // Each series takes at least two counts and one 9-byte sample (labels are checked apart).
     const nSeries = this.count('series count', 11);
@@ -531,7 +547,8 @@ export class SamplesDecoder {
     const seriesSampleEnd = this.seriesSampleEnd;
     let nRefs = 0;
     let nSamples = 0;
-    let prevFirst = base;
+    const prevFirst = this.prevFirst;
+    prevFirst[0] = base;
     // The position lives in `p`; one-byte varints are read inline, anything else goes
     // through uvarint/count with this.pos synced, so faults read as they always did.
     let p = this.pos;
@@ -582,7 +599,7 @@ export class SamplesDecoder {
         vs = this.vs = growCopyFloat64(vs, nSamples + n);
         stale = this.stale = growCopyUint8(stale, nSamples + n);
       }
-      let t = prevFirst;
+      let t = prevFirst[0]!;
       for (let i = 0; i < n; i++) {
         const d = p < end ? buf[p]! : 0x80;
         if (d < 0x80) {
@@ -594,7 +611,7 @@ export class SamplesDecoder {
           p = this.pos;
         }
         if (t > MAX_TIME_MS || t < -MAX_TIME_MS) throw new Fault(`series ${s} sample ${i} time ${t} out of range`, p);
-        if (i === 0) prevFirst = t;
+        if (i === 0) prevFirst[0] = t;
         if (p + 8 > end) throw new Fault(`series ${s} sample ${i}: value runs past the end of the record`, p);
         const v = view.getFloat64(p, true);
         ts[nSamples] = t;
@@ -619,7 +636,7 @@ export class SamplesDecoder {
   private replay(summary: SamplesSummary, visitor: SampleVisitor): void {
     visitor.begin?.(summary.tenant, summary.series, summary.samples);
     const cursor = this.cursor;
-    cursor.bind(this.table, this.pairLabels.length, this.strings, this.pairName, this.pairValue, this.pairLabels, this.labelRefs);
+    cursor.bind(this.table, this.nPairs, this.strings, this.pairName, this.pairValue, this.labelRefs);
     const ts = this.ts;
     const vs = this.vs;
     const stale = this.stale;
@@ -630,7 +647,8 @@ export class SamplesDecoder {
       const sampleEnd = this.seriesSampleEnd[s]!;
       cursor.reset(s, labelStart, labelEnd);
       visitor.series(cursor);
-      for (let i = sampleStart; i < sampleEnd; i++) visitor.sample(ts[i]!, vs[i]!, stale[i] === 1);
+      if (visitor.samples !== undefined) visitor.samples(ts, vs, stale, sampleStart, sampleEnd);
+      else if (visitor.sample !== undefined) for (let i = sampleStart; i < sampleEnd; i++) visitor.sample(ts[i]!, vs[i]!, stale[i] === 1);
       labelStart = labelEnd;
       sampleStart = sampleEnd;
     }
@@ -729,17 +747,18 @@ class Cursor implements SeriesView {
   private strings: string[] = [];
   private pairName: Int32Array = new Int32Array(0);
   private pairValue: Int32Array = new Int32Array(0);
-  private pairLabels: (Label | undefined)[] = [];
+  /** Label objects of the batch's pairs, shared by its series; built on demand (most visitors want none). */
+  private pairLabels: (Label | undefined)[] | null = null;
   private refs: Int32Array = new Int32Array(0);
   private built: Labels | null = null;
 
-  bind(table: number, pairCount: number, strings: string[], pairName: Int32Array, pairValue: Int32Array, pairLabels: (Label | undefined)[], refs: Int32Array): void {
+  bind(table: number, pairCount: number, strings: string[], pairName: Int32Array, pairValue: Int32Array, refs: Int32Array): void {
+    this.pairLabels = null;
     this.table = table;
     this.pairCount = pairCount;
     this.strings = strings;
     this.pairName = pairName;
     this.pairValue = pairValue;
-    this.pairLabels = pairLabels;
     this.refs = refs;
   }
 
@@ -764,10 +783,11 @@ class Cursor implements SeriesView {
 
   labels(): Labels {
     if (this.built === null) {
+      const pairLabels = (this.pairLabels ??= new Array<Label | undefined>(this.pairCount));
       const out = new Array<Label>(this.labelCount);
       for (let i = 0; i < this.labelCount; i++) {
         const p = this.refs[this.start + i]!;
-        out[i] = this.pairLabels[p] ??= { name: this.strings[this.pairName[p]!]!, value: this.strings[this.pairValue[p]!]! };
+        out[i] = pairLabels[p] ??= { name: this.strings[this.pairName[p]!]!, value: this.strings[this.pairValue[p]!]! };
       }
       this.built = out;
     }

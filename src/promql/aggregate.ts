@@ -12,15 +12,15 @@ import {
 import { quantile } from './quantile.js';
 import type { Sample } from './value.js';
 
-/** Per-node caches: grouping key and group labels by input label set identity. */
+/** Caches of one aggregation node in one query: grouping key and group labels by input label set identity (see BinopCache). */
 export interface AggregateCache {
-  readonly key: WeakMap<Labels, string>;
-  readonly groupLabels: WeakMap<Labels, Labels>;
+  readonly key: Map<Labels, string>;
+  readonly groupLabels: Map<Labels, Labels>;
 }
 
 /** A fresh cache for one aggregation node. */
 export function newAggregateCache(): AggregateCache {
-  return { key: new WeakMap(), groupLabels: new WeakMap() };
+  return { key: new Map(), groupLabels: new Map() };
 }
 
 function groupingKey(ls: Labels, e: AggregateExpr, cache: AggregateCache): string {

@@ -64,26 +64,31 @@ export function scalarBinop(op: BinaryOp, a: number, b: number): number {
   throw new EvalError(`operator "${op}" not allowed for Scalar operations`);
 }
 
-/** Caches of one binary-operator node, keyed by label set identity. */
+/**
+ * Caches of one binary-operator node in one query, keyed by label set identity: the steps
+ * of a range query (or a subquery) meet the same label sets again. They live as long as
+ * the query. Kept across queries they would have to be weak maps, and a rule selects
+ * fresh label sets at every evaluation, so those only grew by an entry per series per
+ * evaluation, which costs the garbage collector (weak map entries are ephemerons) far
+ * more than computing the labels again.
+ */
 export interface BinopCache {
-  readonly sig: WeakMap<Labels, string>;
-  readonly result: WeakMap<Labels, Labels>;
-  readonly resultPair: WeakMap<Labels, WeakMap<Labels, Labels>>;
+  readonly sig: Map<Labels, string>;
+  readonly result: Map<Labels, Labels>;
+  readonly resultPair: Map<Labels, Map<Labels, Labels>>;
 }
 
 /** A fresh cache for one binary-operator node. */
 export function newBinopCache(): BinopCache {
-  return { sig: new WeakMap(), result: new WeakMap(), resultPair: new WeakMap() };
+  return { sig: new Map(), result: new Map(), resultPair: new Map() };
 }
 
-const dropNameCache = new WeakMap<Labels, Labels>();
-
-/** The label set without `__name__`, memoized by identity. */
-export function dropName(ls: Labels): Labels {
-  let out = dropNameCache.get(ls);
+/** The label set without `__name__`, memoized by identity in `memo` (one query's, see BinopCache). */
+export function dropName(ls: Labels, memo: Map<Labels, Labels>): Labels {
+  let out = memo.get(ls);
   if (out === undefined) {
     out = dropMetricName(ls);
-    dropNameCache.set(ls, out);
+    memo.set(ls, out);
   }
   return out;
 }
@@ -91,20 +96,21 @@ export function dropName(ls: Labels): Labels {
 /** vector OP scalar (swap: scalar OP vector). Comparisons keep the vector's value. */
 export function vectorScalarBinop(
   op: BinaryOp, vec: readonly Sample[], scalar: number, swap: boolean, returnBool: boolean, ts: number, compat: 2 | 3,
+  dropped: Map<Labels, Labels>,
 ): Sample[] {
   const out: Sample[] = [];
   if (isArithmetic(op)) {
     const drop = dropsName(op, compat);
     for (const s of vec) {
       const v = swap ? arith(op, scalar, s.v) : arith(op, s.v, scalar);
-      out.push({ metric: drop ? dropName(s.metric) : s.metric, t: ts, v });
+      out.push({ metric: drop ? dropName(s.metric, dropped) : s.metric, t: ts, v });
     }
     return out;
   }
   if (!isComparison(op)) throw new EvalError(`operator "${op}" not allowed for vector/scalar operations`);
   for (const s of vec) {
     const keep = swap ? compare(op, scalar, s.v) : compare(op, s.v, scalar);
-    if (returnBool) out.push({ metric: dropName(s.metric), t: ts, v: keep ? 1 : 0 });
+    if (returnBool) out.push({ metric: dropName(s.metric, dropped), t: ts, v: keep ? 1 : 0 });
     else if (keep) out.push(s.t === ts ? s : { metric: s.metric, t: ts, v: s.v });
   }
   return out;
@@ -144,7 +150,7 @@ function resultMetric(many: Labels, one: Labels, op: BinaryOp, m: VectorMatching
   }
   let inner = cache.resultPair.get(many);
   if (inner === undefined) {
-    inner = new WeakMap();
+    inner = new Map();
     cache.resultPair.set(many, inner);
   }
   let r = inner.get(one);
@@ -158,7 +164,7 @@ function resultMetric(many: Labels, one: Labels, op: BinaryOp, m: VectorMatching
 /** vector OP vector for arithmetic and comparison operators. */
 export function vectorBinop(
   op: BinaryOp, lhs: readonly Sample[], rhs: readonly Sample[], m: VectorMatching,
-  returnBool: boolean, ts: number, cache: BinopCache, compat: 2 | 3,
+  returnBool: boolean, ts: number, cache: BinopCache, compat: 2 | 3, dropped: Map<Labels, Labels>,
 ): Sample[] {
   if (lhs.length === 0 || rhs.length === 0) return [];
   const swapped = m.card === 'one-to-many';
@@ -203,7 +209,7 @@ export function vectorBinop(
       continue;
     }
     let metric = resultMetric(ls.metric, rs.metric, op, m, cache, compat);
-    if (returnBool) metric = dropName(metric);
+    if (returnBool) metric = dropName(metric, dropped);
     if (m.card === 'one-to-one') {
       if (matched.has(sig)) throw new EvalError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
       matched.set(sig, null);

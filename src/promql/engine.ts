@@ -56,8 +56,6 @@ interface Fetched {
 const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
 const DEFAULT_MATCHING: VectorMatching = { card: 'one-to-one', matchingLabels: [], on: false, include: [] };
 
-const binopCaches = new WeakMap<Expr, BinopCache>();
-const aggregateCaches = new WeakMap<Expr, AggregateCache>();
 
 /** First index in [lo, hi) whose time is > x (hi if none). */
 function upperBound(t: ArrayLike<number>, x: number, lo: number, hi: number): number {
@@ -121,6 +119,10 @@ class Evaluation {
   private readonly fetched = new Map<VectorSelector, Fetched[]>();
   private readonly memo = new Map<Expr, Map<number, StepValue>>();
   private subqueryDepth = 0;
+  /** The query's label caches, per node (see BinopCache). */
+  private readonly binopCaches = new Map<Expr, BinopCache>();
+  private readonly aggregateCaches = new Map<Expr, AggregateCache>();
+  private readonly dropped = new Map<Labels, Labels>();
   /** Samples currently held, checked against maxSamples. */
   samples = 0;
 
@@ -242,7 +244,7 @@ class Evaluation {
     if (op === '+') return v;
     if (v.type === 'scalar') return { type: 'scalar', v: -v.v };
     if (v.type !== 'vector') throw new EvalError(`unary expression only allowed on expressions of type scalar or instant vector, got "${typeName(v)}"`);
-    const out = v.samples.map((s) => ({ metric: dropName(s.metric), t: ts, v: -s.v }));
+    const out = v.samples.map((s) => ({ metric: dropName(s.metric, this.dropped), t: ts, v: -s.v }));
     checkDroppedNames(v.samples, out);
     return { type: 'vector', samples: out };
   }
@@ -326,25 +328,25 @@ class Evaluation {
     const l = this.evalAt(e.lhs, ts);
     const r = this.evalAt(e.rhs, ts);
     if (l.type === 'scalar' && r.type === 'scalar') return { type: 'scalar', v: scalarBinop(e.op, l.v, r.v) };
-    let cache = binopCaches.get(e);
+    let cache = this.binopCaches.get(e);
     if (cache === undefined) {
       cache = newBinopCache();
-      binopCaches.set(e, cache);
+      this.binopCaches.set(e, cache);
     }
     if (l.type === 'vector' && r.type === 'vector') {
       const m = e.matching ?? DEFAULT_MATCHING;
       if (e.op === 'and' || e.op === 'or' || e.op === 'unless') {
         return { type: 'vector', samples: setBinop(e.op, l.samples, r.samples, m, ts, cache) };
       }
-      return { type: 'vector', samples: vectorBinop(e.op, l.samples, r.samples, m, e.returnBool, ts, cache, this.compat) };
+      return { type: 'vector', samples: vectorBinop(e.op, l.samples, r.samples, m, e.returnBool, ts, cache, this.compat, this.dropped) };
     }
     if (l.type === 'vector' && r.type === 'scalar') {
-      const out = vectorScalarBinop(e.op, l.samples, r.v, false, e.returnBool, ts, this.compat);
+      const out = vectorScalarBinop(e.op, l.samples, r.v, false, e.returnBool, ts, this.compat, this.dropped);
       if (dropsName(e.op, this.compat) || e.returnBool) checkDroppedNames(l.samples, out);
       return { type: 'vector', samples: out };
     }
     if (l.type === 'scalar' && r.type === 'vector') {
-      const out = vectorScalarBinop(e.op, r.samples, l.v, true, e.returnBool, ts, this.compat);
+      const out = vectorScalarBinop(e.op, r.samples, l.v, true, e.returnBool, ts, this.compat, this.dropped);
       if (dropsName(e.op, this.compat) || e.returnBool) checkDroppedNames(r.samples, out);
       return { type: 'vector', samples: out };
     }
@@ -352,10 +354,10 @@ class Evaluation {
   }
 
   private aggregateAt(e: AggregateExpr, ts: number): StepValue {
-    let cache = aggregateCaches.get(e);
+    let cache = this.aggregateCaches.get(e);
     if (cache === undefined) {
       cache = newAggregateCache();
-      aggregateCaches.set(e, cache);
+      this.aggregateCaches.set(e, cache);
     }
     if (e.op === 'count_values') {
       const label = e.param ? this.evalAt(unwrapParens(e.param), ts) : null;
@@ -388,7 +390,7 @@ class Evaluation {
         return v.type === 'vector' ? v.samples : v.v;
       });
     }
-    const res = impl.fn(argVals, { ts, compat: this.compat, call: e });
+    const res = impl.fn(argVals, { ts, compat: this.compat, call: e, dropped: this.dropped });
     if (typeof res === 'number') return { type: 'scalar', v: res };
     const input = argVals.find((a): a is readonly Sample[] => Array.isArray(a));
     if (input !== undefined) checkDroppedNames(input, res);
@@ -416,7 +418,7 @@ class Evaluation {
       if (held + (hi - lo) + 1 > this.maxSamples) throw new EvalError(TOO_MANY_SAMPLES);
       held++;
       inputs.push({ metric });
-      out.push({ metric: keepName ? metric : dropName(metric), t: ts, v: r });
+      out.push({ metric: keepName ? metric : dropName(metric, this.dropped), t: ts, v: r });
     };
     if (arg.kind === 'MatrixSelector') {
       const vs = arg.vectorSelector;

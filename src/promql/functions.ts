@@ -25,6 +25,8 @@ export interface FunctionContext {
   readonly ts: number;
   readonly compat: 2 | 3;
   readonly call: Call;
+  /** The query's memo of label sets without their name (see dropName). */
+  readonly dropped: Map<Labels, Labels>;
 }
 
 /** An instant function returns a vector, or a number for a scalar result. */
@@ -42,13 +44,13 @@ const str = (a: ArgValue | undefined): string => a as string;
 function simple(f: (x: number) => number): FunctionImpl {
   return {
     kind: 'instant',
-    fn: (args, ctx) => vec(args[0]).map((s) => ({ metric: dropName(s.metric), t: ctx.ts, v: f(s.v) })),
+    fn: (args, ctx) => vec(args[0]).map((s) => ({ metric: dropName(s.metric, ctx.dropped), t: ctx.ts, v: f(s.v) })),
   };
 }
 
-function clamp(samples: readonly Sample[], min: number, max: number, ts: number): Sample[] {
+function clamp(samples: readonly Sample[], min: number, max: number, ctx: FunctionContext): Sample[] {
   if (max < min) return [];
-  return samples.map((s) => ({ metric: dropName(s.metric), t: ts, v: Math.max(min, Math.min(max, s.v)) }));
+  return samples.map((s) => ({ metric: dropName(s.metric, ctx.dropped), t: ctx.ts, v: Math.max(min, Math.min(max, s.v)) }));
 }
 
 /** The labels `absent` and `absent_over_time` give: those fixed by one equality matcher. */
@@ -77,7 +79,7 @@ function dateFn(f: (d: GoDateParts) => number): FunctionImpl {
     kind: 'instant',
     fn: (args, ctx) => {
       if (args.length === 0) return [{ metric: [], t: ctx.ts, v: f(goDateParts(ctx.ts / 1000)) }];
-      return vec(args[0]).map((s) => ({ metric: dropName(s.metric), t: ctx.ts, v: f(goDateParts(s.v)) }));
+      return vec(args[0]).map((s) => ({ metric: dropName(s.metric, ctx.dropped), t: ctx.ts, v: f(goDateParts(s.v)) }));
     },
   };
 }
@@ -296,15 +298,15 @@ export const FUNCTIONS: Record<string, FunctionImpl> = {
     fn: (args, ctx) => {
       const toNearestInverse = 1 / (args.length >= 2 ? num(args[1]) : 1);
       return vec(args[0]).map((s) => ({
-        metric: dropName(s.metric), t: ctx.ts, v: Math.floor(s.v * toNearestInverse + 0.5) / toNearestInverse,
+        metric: dropName(s.metric, ctx.dropped), t: ctx.ts, v: Math.floor(s.v * toNearestInverse + 0.5) / toNearestInverse,
       }));
     },
   },
-  clamp: { kind: 'instant', fn: (args, ctx) => clamp(vec(args[0]), num(args[1]), num(args[2]), ctx.ts) },
-  clamp_min: { kind: 'instant', fn: (args, ctx) => clamp(vec(args[0]), num(args[1]), Infinity, ctx.ts) },
-  clamp_max: { kind: 'instant', fn: (args, ctx) => clamp(vec(args[0]), -Infinity, num(args[1]), ctx.ts) },
+  clamp: { kind: 'instant', fn: (args, ctx) => clamp(vec(args[0]), num(args[1]), num(args[2]), ctx) },
+  clamp_min: { kind: 'instant', fn: (args, ctx) => clamp(vec(args[0]), num(args[1]), Infinity, ctx) },
+  clamp_max: { kind: 'instant', fn: (args, ctx) => clamp(vec(args[0]), -Infinity, num(args[1]), ctx) },
   // The engine passes samples of a plain selector argument with their own timestamps.
-  timestamp: { kind: 'instant', fn: (args, ctx) => vec(args[0]).map((s) => ({ metric: dropName(s.metric), t: ctx.ts, v: s.t / 1000 })) },
+  timestamp: { kind: 'instant', fn: (args, ctx) => vec(args[0]).map((s) => ({ metric: dropName(s.metric, ctx.dropped), t: ctx.ts, v: s.t / 1000 })) },
   time: { kind: 'instant', fn: (_args, ctx) => ctx.ts / 1000 },
   pi: { kind: 'instant', fn: () => Math.PI },
   vector: { kind: 'instant', fn: (args, ctx) => [{ metric: [], t: ctx.ts, v: num(args[0]) }] },

@@ -65,6 +65,9 @@ export class LabelSets {
   private filled = 0;
   private scratch = new Int32Array(64);
   private ctxScratch = new Int32Array(64);
+  /** The context decoded in ctxScratch (contexts never change once written), -1 none, and its size. */
+  private ctxDecoded = -1;
+  private ctxCount = 0;
   /** The previous set added, and its context (-1 none), to learn contexts from. */
   private prev: readonly number[] = [];
   private prevCtx = -1;
@@ -87,17 +90,20 @@ export class LabelSets {
       this.putVarint(pairs.length << 1);
       for (const p of pairs) this.putVarint(p);
     } else {
+      // The context is a subset of the set (chooseContext picks no other), in the same order.
       const inCtx = this.prevCtxPairs;
       let mask = 0;
-      let own = 0;
+      let ci = 0;
       for (let i = 0; i < pairs.length; i++) {
-        if (inCtx.includes(pairs[i]!)) mask |= 1 << i;
-        else own++;
+        if (ci < inCtx.length && pairs[i] === inCtx[ci]) {
+          mask |= 1 << i;
+          ci++;
+        }
       }
-      this.putVarint((own << 1) | 1);
+      this.putVarint(((pairs.length - inCtx.length) << 1) | 1);
       this.putVarint(ctx);
       this.putVarint(mask);
-      for (const p of pairs) if (!inCtx.includes(p)) this.putVarint(p);
+      for (let i = 0; i < pairs.length; i++) if (((mask >>> i) & 1) === 0) this.putVarint(pairs[i]!);
     }
     this.prev = pairs;
     this.insert(slot, hash);
@@ -169,13 +175,12 @@ export class LabelSets {
    */
   private chooseContext(pairs: readonly number[]): number {
     if (pairs.length > MAX_MASKED) return -1;
-    let nShared = 0;
-    for (const p of this.prev) if (pairs.includes(p)) nShared++;
-    let keep = this.prevCtx >= 0;
-    for (const p of this.prevCtxPairs) if (!pairs.includes(p)) { keep = false; break; }
+    const nShared = sharedPairs(this.prev, pairs, null);
+    const keep = this.prevCtx >= 0 && isSubset(this.prevCtxPairs, pairs);
     if (keep && nShared <= this.prevCtxPairs.length + 1) return this.prevCtx;
     if (nShared >= MIN_CONTEXT) {
-      const shared = this.prev.filter((p) => pairs.includes(p));
+      const shared: number[] = [];
+      sharedPairs(this.prev, pairs, shared);
       if (this.contextCount === this.contexts.length) {
         const c = new Uint32Array(Math.ceil(this.contexts.length * 1.5));
         c.set(this.contexts);
@@ -222,18 +227,9 @@ export class LabelSets {
     shift = 0;
     do { b = a[i++]!; mask |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
     // The context's pairs, then merge them with the set's own pairs by the mask.
-    let j = this.contexts[ctx]!;
-    let nc = 0;
-    shift = 0;
-    do { b = a[j++]!; nc |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    if (ctx !== this.ctxDecoded) this.decodeContext(ctx);
     const cs = this.ctxScratch;
-    for (let k = 0; k < nc; k++) {
-      let p = 0;
-      shift = 0;
-      do { b = a[j++]!; p |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
-      cs[k] = p;
-    }
-    const n = nc + own;
+    const n = this.ctxCount + own;
     const s = this.scratch;
     let ci = 0;
     for (let k = 0; k < n; k++) {
@@ -247,6 +243,29 @@ export class LabelSets {
       }
     }
     return n;
+  }
+
+  /**
+   * Decodes context `ctx` into ctxScratch. Sets of one target are stored next to each
+   * other and share its context, so decoding slots in order (a rehash, a selection)
+   * decodes each context about once rather than once a set.
+   */
+  private decodeContext(ctx: number): void {
+    const a = this.arena;
+    let j = this.contexts[ctx]!;
+    let b: number;
+    let nc = 0;
+    let shift = 0;
+    do { b = a[j++]!; nc |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    const cs = this.ctxScratch;
+    for (let k = 0; k < nc; k++) {
+      let p = 0;
+      shift = 0;
+      do { b = a[j++]!; p |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+      cs[k] = p;
+    }
+    this.ctxCount = nc;
+    this.ctxDecoded = ctx;
   }
 
   private equals(slot: number, pairs: ArrayLike<number>, n: number): boolean {
@@ -304,6 +323,42 @@ export class LabelSets {
     }
     this.arena[this.top++] = x;
   }
+}
+
+/*
+ * Set operations on pair ids in label-name order. A pair id stands for one name, and a
+ * set has each name once, so pairs two sets share come in the same order in both: one
+ * forward pass finds them, with no search of the whole other set per pair.
+ */
+
+/** How many pairs `a` and `b` share; they are pushed to `out` in order when it is given. */
+function sharedPairs(a: readonly number[], b: readonly number[], out: number[] | null): number {
+  let n = 0;
+  let from = 0;
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i]!;
+    for (let k = from; k < b.length; k++) {
+      if (b[k] === p) {
+        n++;
+        out?.push(p);
+        from = k + 1;
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+/** Whether every pair of `sub` is in `set`. */
+function isSubset(sub: readonly number[], set: readonly number[]): boolean {
+  let k = 0;
+  for (let i = 0; i < sub.length; i++) {
+    const p = sub[i]!;
+    while (k < set.length && set[k] !== p) k++;
+    if (k === set.length) return false;
+    k++;
+  }
+  return true;
 }
 
 /** Bucket of `hash` in a table of `size`: the hash's high bits scaled, so any size works. */

@@ -4,7 +4,7 @@ import { SamplesBatchBuilder, SamplesDecoder, type SeriesView } from '../../src/
 import { labelsFromRecord, labelsKey, type Labels } from '../../src/promql/labels.js';
 import { newMatcher } from '../../src/promql/matcher.js';
 import { PartitionEvaluator } from '../../src/evaluate/partition.js';
-import { SeriesCache, type CachedSeries } from '../../src/evaluate/series_cache.js';
+import { SeriesCache } from '../../src/evaluate/series_cache.js';
 import { PartitionWorker } from '../../src/evaluate/worker.js';
 import { ruleFile } from './helpers.js';
 
@@ -18,8 +18,8 @@ function record(series: { labels: Labels; t: number; v: number }[]): Buffer {
 }
 
 /** The cache entries of a record's series, in order (each record decoded with fresh strings). */
-function lookupAll(cache: SeriesCache, rec: Buffer): CachedSeries[] {
-  const out: CachedSeries[] = [];
+function lookupAll(cache: SeriesCache, rec: Buffer): number[] {
+  const out: number[] = [];
   new SamplesDecoder().decode(rec, { series: (s: SeriesView) => void out.push(cache.lookup(s)), sample: () => undefined });
   return out;
 }
@@ -37,18 +37,43 @@ test('series cache: a series of a later record finds its entry again; distinct l
   assert.equal(cache.size, 4);
   assert.equal(new Set(first).size, 4);
   assert.deepEqual(second, [first[3], first[2], first[1], first[0]]);
-  assert.deepEqual(first.map((e) => labelsKey(e.labels)), [a, b, c, d].map(labelsKey));
-  assert.ok(first.every((e) => e.ref === -1));
+  assert.deepEqual(first.map((e) => labelsKey(cache.labelsOf(e))), [a, b, c, d].map(labelsKey));
+  assert.ok(first.every((e) => cache.refOf(e) === -1));
+});
+
+test('series cache: an entry keeps the window ref set for it; labels are rebuilt from shared Label objects', () => {
+  const cache = new SeriesCache();
+  const first = lookupAll(cache, record([a, b, c].map((labels) => ({ labels, t: 1000, v: 1 }))));
+  first.forEach((e, i) => cache.setRef(e, 100 + i));
+  const second = lookupAll(cache, record([c, a, b].map((labels) => ({ labels, t: 2000, v: 1 }))));
+  assert.deepEqual(second.map((e) => cache.refOf(e)), [102, 100, 101]);
+  // a and c share their instance pair: one Label object serves both sets.
+  const instanceOf = (e: number) => cache.labelsOf(e).find((l) => l.name === 'instance');
+  assert.equal(instanceOf(first[0]!), instanceOf(first[2]!));
+  assert.notEqual(cache.labelsOf(first[0]!), cache.labelsOf(first[0]!), 'a new array each time: nothing per series is kept');
 });
 
 test('series cache: past its bound it starts over and still returns the right labels', () => {
   const cache = new SeriesCache(2);
-  const entries = lookupAll(cache, record([a, b, c].map((labels) => ({ labels, t: 1000, v: 1 }))));
-  assert.deepEqual(entries.map((e) => labelsKey(e.labels)), [a, b, c].map(labelsKey));
+  // An entry is valid until a lookup adds one: read its labels right away.
+  const labelsAtLookup = (rec: Buffer) => {
+    const out: { e: number; key: string }[] = [];
+    new SamplesDecoder().decode(rec, {
+      series: (s: SeriesView) => {
+        const e = cache.lookup(s);
+        out.push({ e, key: labelsKey(cache.labelsOf(e)) });
+      },
+      sample: () => undefined,
+    });
+    return out;
+  };
+  const entries = labelsAtLookup(record([a, b, c].map((labels) => ({ labels, t: 1000, v: 1 }))));
+  assert.deepEqual(entries.map((x) => x.key), [a, b, c].map(labelsKey));
   assert.equal(cache.size, 1);
-  const again = lookupAll(cache, record([c, a].map((labels) => ({ labels, t: 2000, v: 1 }))));
-  assert.equal(again[0], entries[2]);
-  assert.deepEqual(again.map((e) => labelsKey(e.labels)), [c, a].map(labelsKey));
+  const again = labelsAtLookup(record([c, a].map((labels) => ({ labels, t: 2000, v: 1 }))));
+  assert.equal(again[0]!.e, entries[2]!.e);
+  assert.deepEqual(again.map((x) => x.key), [c, a].map(labelsKey));
+  assert.equal(cache.refOf(again[1]!.e), -1);
 });
 
 test('worker: records fill the window as ingest() of the same samples does, also across a truncation', () => {
@@ -82,14 +107,14 @@ test('series cache: thousands of series (table growth) are each found again, non
   assert.equal(cache.size, 5000);
   assert.equal(new Set(first).size, 5000);
   assert.deepEqual(second, [...first].reverse());
-  assert.ok(first.every((e, i) => labelsKey(e.labels) === labelsKey(many[i]!)));
+  assert.ok(first.every((e, i) => labelsKey(cache.labelsOf(e)) === labelsKey(many[i]!)));
 });
 
 test('series cache: one decoder, records whose pair tables number pairs differently, are not confused', () => {
   const cache = new SeriesCache();
   const dec = new SamplesDecoder();
   const lookup = (rec: Buffer) => {
-    const out: CachedSeries[] = [];
+    const out: number[] = [];
     dec.decode(rec, { series: (s) => void out.push(cache.lookup(s)), sample: () => undefined });
     return out;
   };
@@ -101,7 +126,7 @@ test('series cache: one decoder, records whose pair tables number pairs differen
   assert.equal(cache.size, 4);
   assert.deepEqual(second, [first[2], third[0]]);
   assert.deepEqual(third, [second[1], first[0], first[1], first[2]]);
-  assert.deepEqual(third.map((e) => labelsKey(e.labels)), [c, a, b, x].map(labelsKey));
+  assert.deepEqual(third.map((e) => labelsKey(cache.labelsOf(e))), [c, a, b, x].map(labelsKey));
 });
 
 test('series cache: records sharing tables (one decoder) map pair indices once and still find each series', () => {
@@ -110,16 +135,16 @@ test('series cache: records sharing tables (one decoder) map pair indices once a
   const hosts = Array.from({ length: 40 }, (_, i) => `host-${String(i).padStart(3, '0')}.example.org`);
   const labels = hosts.flatMap((h) => ['up', 'load1'].map((m) => labelsFromRecord({ __name__: m, instance: h, job: 'node' })));
   const lookup = (set: Labels[], t: number) => {
-    const out: CachedSeries[] = [];
+    const out: number[] = [];
     dec.decode(record(set.map((l) => ({ labels: l, t, v: 1 }))), { series: (s: SeriesView) => void out.push(cache.lookup(s)), sample: () => undefined });
     return out;
   };
   const first = lookup(labels, 1000);
-  assert.deepEqual(first.map((e) => labelsKey(e.labels)), labels.map(labelsKey));
+  assert.deepEqual(first.map((e) => labelsKey(cache.labelsOf(e))), labels.map(labelsKey));
   // Same tables, series in another order and some left out.
   const subset = labels.filter((_, i) => i % 3 !== 1).reverse();
   const again = lookup(subset, 2000);
-  assert.deepEqual(again.map((e) => labelsKey(e.labels)), subset.map(labelsKey));
+  assert.deepEqual(again.map((e) => labelsKey(cache.labelsOf(e))), subset.map(labelsKey));
   assert.deepEqual(again, subset.map((l) => first[labels.indexOf(l)]));
   assert.equal(cache.size, labels.length);
 });

@@ -93,6 +93,31 @@ test('visitor: begin, then each series with its samples in order; labels() is bu
   ]);
 });
 
+test('visitor with samples(): one call per series with the samples sample() would get, raw', () => {
+  const r = rng(777);
+  const dec = new SamplesDecoder();
+  for (let iter = 0; iter < 100; iter++) {
+    const series = randomBatch(r);
+    const record = encodeSamples('t', series);
+    const perSample: string[] = [];
+    dec.decode(record, { series: (v) => void perSample.push(`series ${v.index}`), sample: (t, v, stale) => void perSample.push(`${t} ${Object.is(v, -0) ? '-0' : v} ${stale}`) });
+    const batched: string[] = [];
+    let calls = 0;
+    dec.decode(record, {
+      series: (v) => void batched.push(`series ${v.index}`),
+      // A visitor with both methods gets samples() only.
+      sample: () => assert.fail('sample() called although samples() is there'),
+      samples: (ts, vs, stale, from, to) => {
+        calls++;
+        assert.ok(to > from);
+        for (let i = from; i < to; i++) batched.push(`${ts[i]} ${Object.is(vs[i], -0) ? '-0' : vs[i]} ${stale[i] === 1}`);
+      },
+    });
+    assert.equal(calls, series.length);
+    assert.deepEqual(batched, perSample);
+  }
+});
+
 test('ticks round trip, including negative and large times', () => {
   for (const t of [0, 1, -1, 1_700_000_000_123, -62_135_596_800_000, MAX_TIME_MS, -MAX_TIME_MS]) {
     assert.deepEqual(decodeRecord(encodeTick(t)), { kind: 'tick', time: t });

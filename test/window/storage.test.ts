@@ -7,6 +7,7 @@ import { Postings } from '../../src/window/postings.js';
 import { SEALED_PAGE_WORDS, SealedStore } from '../../src/window/sealed.js';
 import { SymbolTable } from '../../src/window/symbols.js';
 import { SeriesWindow } from '../../src/window/window.js';
+import { mulberry32 } from '../../src/util/prng.js';
 
 test('postings keep runs and single slots in order', () => {
   const p = new Postings();
@@ -47,6 +48,30 @@ test('label sets share target labels through contexts and still round-trip', () 
   sets.remove(5, hash(5));
   assert.equal(sets.find(ids[5]!, ids[5]!.length, hash(5)), -1);
   assert.equal(sets.find(ids[6]!, ids[6]!.length, hash(6)), 6, 'other sets survive a removal');
+});
+
+test('label sets read back in any order (their contexts decoded again as they change)', () => {
+  const sym = new SymbolTable();
+  const sets = new LabelSets(sym);
+  const all = [];
+  for (let host = 0; host < 12; host++) {
+    for (let m = 0; m < 6; m++) {
+      const rec: Record<string, string> = { __name__: `metric_${m}`, instance: `h${host}:9100`, job: 'node', region: `r${host % 3}` };
+      // Some sets share the target labels but add one, drop one, or differ in a value.
+      if (m === 2) rec.device = `sd${host}`;
+      if (m === 3) delete rec.region;
+      if (m === 4) rec.job = 'other';
+      all.push(labelsFromRecord(rec));
+    }
+  }
+  const ids = all.map((ls) => ls.map((l) => sym.internPair(l.name, l.value)));
+  all.forEach((_, slot) => sets.add(slot, ids[slot]!, hashPairs(ids[slot]!, ids[slot]!.length)));
+  const r = mulberry32(3);
+  for (let k = 0; k < 500; k++) {
+    const slot = Math.floor(r() * all.length);
+    assert.equal(labelsKey(sets.labels(slot)), labelsKey(all[slot]!), `slot ${slot}`);
+    assert.deepEqual(sets.pairs(slot), ids[slot]);
+  }
 });
 
 test('sealed store recycles a page once all its runs are freed', () => {
