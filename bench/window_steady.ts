@@ -4,7 +4,8 @@
  * (PartitionEvaluator.maybeTruncate: to `now - window` every max(60 s, chunk range / 2)
  * of data), for several chunk ranges. Memory is measured around every truncation of the
  * last window (heap + array buffers after gc, minus the heap before the window existed):
- * the mean and the peak (just before a truncation) per series.
+ * the mean and the peak (just before a truncation) per series; and the mean time a
+ * truncation takes, since it re-encodes the chunks it cuts through.
  */
 import { chunkRangeFor } from '../src/evaluate/window_length.js';
 import { SeriesWindow } from '../src/window/window.js';
@@ -18,6 +19,8 @@ export interface SteadyResult {
   readonly bytesPerSeriesPeak: number;
   readonly bytesPerSeriesLow: number;
   readonly samplesPerS: number;
+  /** Mean time of one truncation, ms. */
+  readonly truncateMs: number;
 }
 
 /** Appends `windows` window lengths of the fleet with `chunkRange`, truncating; measures the last window. */
@@ -34,12 +37,17 @@ function run(nSeries: number, windowMs: number, windows: number, chunkRange: num
   let lastTruncate = -Infinity;
   const seen: number[] = [];
   let appendMs = 0;
+  let truncateMs = 0;
+  let truncations = 0;
   for (let k = 0; k < steps; k++) {
     const now = start + k * SCRAPE_INTERVAL;
     const minTime = now - windowMs;
     if (minTime - lastTruncate >= every) {
       if (now >= measureFrom) seen.push(heapInUse() - before);
+      const t0 = performance.now();
       win.truncate(minTime);
+      truncateMs += performance.now() - t0;
+      truncations++;
       lastTruncate = minTime;
       if (now >= measureFrom) seen.push(heapInUse() - before);
     }
@@ -59,6 +67,7 @@ function run(nSeries: number, windowMs: number, windows: number, chunkRange: num
     bytesPerSeriesPeak: Math.round(Math.max(...per) * 10) / 10,
     bytesPerSeriesLow: Math.round(Math.min(...per) * 10) / 10,
     samplesPerS: Math.round((steps * nSeries) / (appendMs / 1000)),
+    truncateMs: Math.round(truncateMs / truncations),
   };
 }
 
@@ -79,7 +88,7 @@ export function steady(args: string[]): void {
     const res = run(nSeries, windowMs, windows, r);
     results.push(res);
     console.log(`chunk range ${res.chunkRangeMin === null ? 'none (120 samples)' : `${res.chunkRangeMin} min`}: ` +
-      `${res.bytesPerSeriesMean} bytes/series mean, ${res.bytesPerSeriesLow}–${res.bytesPerSeriesPeak} low–peak; appends ${res.samplesPerS} samples/s`);
+      `${res.bytesPerSeriesMean} bytes/series mean, ${res.bytesPerSeriesLow}–${res.bytesPerSeriesPeak} low–peak; appends ${res.samplesPerS} samples/s, truncates in ${res.truncateMs} ms`);
   }
   const chosen = results.find((r) => (r.chunkRangeMin === null ? Infinity : r.chunkRangeMin * 60_000) === current)!;
   console.log(JSON.stringify({

@@ -155,11 +155,18 @@ export class BitReader {
   private limit = BLOCK_BITS;
   private words: Uint32Array = new Uint32Array(0);
   private base = 0;
+  /** Bits of the chain's blocks already left behind. */
+  private passed = 0;
 
   constructor(private readonly arena: BlockArena) {}
 
   /** Positions the reader at the start of a chain. */
   reset(block: number): void {
+    this.passed = 0;
+    this.enter(block);
+  }
+
+  private enter(block: number): void {
     this.block = block;
     this.off = 0;
     this.limit = BLOCK_BITS;
@@ -169,11 +176,17 @@ export class BitReader {
 
   /** Positions the reader at word `base` of `words`, reading on without block boundaries. */
   resetFlat(words: Uint32Array, base: number): void {
+    this.passed = 0;
     this.block = -1;
     this.off = 0;
     this.limit = 0x7fffffff;
     this.words = words;
     this.base = base;
+  }
+
+  /** Bits read since the last reset or resetFlat. */
+  get position(): number {
+    return this.passed + this.off;
   }
 
   /** Reads `n` bits (1 <= n <= 32) as an unsigned number. */
@@ -200,7 +213,8 @@ export class BitReader {
   private readAcross(n: number): number {
     const avail = BLOCK_BITS - this.off;
     const hi = avail > 0 ? this.read(avail) : 0;
-    this.reset(this.arena.next[this.block]!);
+    this.passed += BLOCK_BITS;
+    this.enter(this.arena.next[this.block]!);
     const rest = n - avail;
     return rest === 32 ? this.read(32) : ((hi << rest) | this.read(rest)) >>> 0;
   }
@@ -215,8 +229,10 @@ export function copyChain(arena: BlockArena, first: number, words: number, dst: 
   let left = words;
   while (left > 0) {
     const n = Math.min(left, BLOCK_WORDS);
+    const src = arena.pages[b >>> PAGE_SHIFT]!;
     const base = (b & PAGE_MASK) * BLOCK_WORDS;
-    dst.set(arena.pages[b >>> PAGE_SHIFT]!.subarray(base, base + n), at);
+    // Word by word: a subarray per block to set() from cost more than the copy (and fed the GC).
+    for (let i = 0; i < n; i++) dst[at + i] = src[base + i]!;
     at += n;
     left -= n;
     if (left > 0) b = arena.next[b]!;

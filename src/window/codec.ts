@@ -1,9 +1,9 @@
 /**
  * The sample encoding of a chunk: Gorilla / Prometheus XOR chunks, extended with a
  * decimal-integer mode. Timestamps are delta-of-delta coded (the chunk's first
- * timestamp lives in the chunk table, not in the bits); deviations under 64 ms do not
- * change the predicted interval, so a late scrape costs two small codes. Each value is coded as the
- * cheapest of:
+ * timestamp lives in the chunk table, not in the bits); once a sample has come exactly
+ * when predicted, deviations under 64 ms do not change the predicted interval, so a late
+ * scrape costs two small codes. Each value is coded as the cheapest of:
  *   0                       same 64 bits as the previous value
  *   10   res                 the value is k/10^s and so was the previous one: k minus
  *                           its prediction (counters, gauges with few decimals, Go
@@ -107,6 +107,8 @@ export class ChunkState {
   useDelta = 0;
   /** 1 when the last sample repeated its predecessor's value at the expected time. */
   repeat = 0;
+  /** 1 once a sample came exactly when predicted: tDelta is then kept through jitter. */
+  settled = 0;
 
   /** Resets to the start of a chunk whose first timestamp is `t0`. */
   start(t0: number): void {
@@ -122,6 +124,32 @@ export class ChunkState {
     this.iDelta = 0;
     this.useDelta = 0;
     this.repeat = 0;
+    this.settled = 0;
+  }
+
+  /**
+   * Whether a chunk whose last sample was coded in state `o` can carry on with the bits
+   * that follow this one's (at the same sample): everything that steers the coding of the
+   * next sample agrees. The sample itself (time, value) must be the same in both.
+   */
+  sameCoding(o: ChunkState): boolean {
+    return this.tDelta === o.tDelta && this.settled === o.settled && this.repeat === o.repeat && this.scale === o.scale &&
+      this.iDelta === o.iDelta && this.useDelta === o.useDelta && this.lead === o.lead && this.trail === o.trail;
+  }
+
+  /**
+   * Updates the interval predicted for the next sample after one `delta` after its
+   * predecessor, `dod` off the prediction. A scrape a few ms late is jitter, not a new
+   * interval: keeping the old one costs two small codes (late, back on time) where
+   * adopting it would cost three (late, early by twice as much, back). But only a settled
+   * prediction is kept: one taken from a late scrape would otherwise stay off for the rest
+   * of the chunk, and a chunk trimmed at a truncation (see SeriesWindow) would never catch
+   * up with the bits it was cut from.
+   */
+  protected predict(delta: number, dod: number): void {
+    if (this.settled === 1 && dod >= -JITTER && dod <= JITTER) return;
+    this.settled = dod === 0 ? 1 : 0;
+    this.tDelta = fitsInt32(delta) ? delta : 0;
   }
 
   /** Records an integer step from prevI to curI and picks the next prediction. */
@@ -157,7 +185,7 @@ export class ChunkEncoder extends ChunkState {
       }
       this.repeat = repeat;
       writeTimeDod(w, dod);
-      this.tDelta = nextDelta(this.tDelta, delta, dod);
+      this.predict(delta, dod);
     }
     this.lastT = t;
     this.count++;
@@ -230,16 +258,6 @@ export class ChunkEncoder extends ChunkState {
     this.lo = lo;
     this.v = v;
   }
-}
-
-/**
- * The interval predicted for the next sample. A scrape a few ms late is jitter, not a
- * new interval: keeping the old one costs two small codes (late, back on time) where
- * adopting it would cost three (late, early by twice as much, back).
- */
-function nextDelta(prev: number, delta: number, dod: number): number {
-  if (prev !== 0 && dod >= -JITTER && dod <= JITTER) return prev;
-  return fitsInt32(delta) ? delta : 0;
 }
 
 function writeRaw(w: BitWriter, x: number): void {
@@ -316,6 +334,11 @@ export class ChunkDecoder extends ChunkState {
     super();
   }
 
+  /** Samples not yet read. */
+  get remaining(): number {
+    return this.total - this.count;
+  }
+
   /** Positions at the start of a chunk whose bits the reader was just positioned on. */
   reset(minT: number, count: number): void {
     this.start(minT);
@@ -343,7 +366,7 @@ export class ChunkDecoder extends ChunkState {
       dod = readTimeDod(r);
       const delta = this.tDelta + dod;
       this.lastT += delta;
-      this.tDelta = nextDelta(this.tDelta, delta, dod);
+      this.predict(delta, dod);
     }
     this.t = this.lastT;
     this.count++;

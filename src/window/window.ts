@@ -3,7 +3,8 @@
  * compressed (see codec.ts) into chunks, with per-series state in typed-array columns,
  * interned labels and postings. The head chunk of a series grows in linked blocks of a
  * shared arena (blocks.ts); a sealed chunk is copied into exactly-sized storage (sealed.ts).
- * Implements the engine's Querier.
+ * Truncation re-encodes the chunk it cuts through, so a series holds no samples older
+ * than the window. Implements the engine's Querier.
  */
 import type { Labels } from '../promql/labels.js';
 import type { Matcher } from '../promql/matcher.js';
@@ -66,8 +67,14 @@ const MAX_CHUNK_BITS = 65535 - 256;
 const SLOT_GROWTH = 1.125;
 /** hMinT marker for a head starting more than ~24 days from the window's base time. */
 const FAR = -0x80000000;
-/** hCut of a head with no cut within SPAN_LIMIT of its start. */
-const NO_CUT = 0xffffffff;
+/** How far past `base` a truncation may be before the base moves up to it (~12 days; offsets reach ~24). */
+const REBASE_AFTER = 2 ** 30;
+/** Estimated heap bytes of one far-map entry, for stats(). */
+const FAR_ENTRY_BYTES = 48;
+/** hCut counts whole units of this many ms: 2 bytes a series, and the exact cut test starts at most a second early. */
+const CUT_UNIT = 1024;
+/** hCut of a head with no cut within NO_CUT units (~18 hours) of its start. */
+const NO_CUT = 0xffff;
 
 /**
  * Compressed in-memory window of series, keyed by label set. Each series has one head
@@ -99,16 +106,19 @@ export class SeriesWindow implements Querier {
   private hBlock = new Int32Array(0);
   /** Head chunk's first timestamp minus `base`, or FAR with the timestamp in `farMinT`. */
   private hMinT = new Int32Array(0);
-  /** Origin of hMinT: the first timestamp the window saw. 4 bytes a series instead of 8. */
+  /**
+   * Origin of hMinT and cMinT: the first timestamp the window saw, moved up by truncations
+   * (rebase). 4 bytes a time instead of 8.
+   */
   private base = NaN;
   private readonly farMinT = new Map<number, number>();
   private hSpan = new Uint32Array(0);
   /**
    * A span of the head chunk below which crossesCut does not hold (the cut time minus
-   * the head's first timestamp), computed once a chunk: the exact test then runs once a
-   * chunk too, rather than per sample.
+   * the head's first timestamp, in CUT_UNITs rounded down), computed once a chunk: the
+   * exact test then runs about once a chunk too, rather than per sample.
    */
-  private hCut = new Uint32Array(0);
+  private hCut = new Uint16Array(0);
   /** Samples in the head chunk; 0 when the series has none. */
   private hCount = new Uint16Array(0);
   /** Bits written to the head chunk; the write position is found by walking its blocks. */
@@ -118,7 +128,7 @@ export class SeriesWindow implements Querier {
   private vLo = new Uint32Array(0);
   private lead = new Uint8Array(0);
   private trail = new Uint8Array(0);
-  /** Decimal scale in the low 4 bits, the prediction mode in bit 4, the repeat flag in bit 5. */
+  /** Decimal scale in the low 4 bits, the prediction mode in bit 4, the repeat flag in bit 5, settled in bit 6. */
   private scale = new Uint8Array(0);
   private iDelta = new Int32Array(0);
 
@@ -127,11 +137,19 @@ export class SeriesWindow implements Querier {
   private cFree = NONE;
   private cLive = 0;
   private cAddr = new Uint32Array(256);
-  private cMinT = new Float64Array(256);
-  private cSpan = new Uint32Array(256);
+  /**
+   * First timestamp minus `base`, or FAR with the timestamp in `farChunkMinT`. A chunk's
+   * last timestamp is not kept: its samples are older than the next chunk's (or the
+   * head's) first, which bounds it well enough for truncation and selection.
+   */
+  private cMinT = new Int32Array(256);
+  private readonly farChunkMinT = new Map<number, number>();
   private cCount = new Uint16Array(256);
   private cBits = new Uint16Array(256);
   private cNext = new Int32Array(256);
+
+  /** What the last reencodeFrom did: the new chunk's first timestamp, and whether it copied old bits. */
+  private readonly trimmed = { minT: 0, copied: false };
 
   /** getRef's pair ids. */
   private refPairs = new Int32Array(32);
@@ -238,11 +256,14 @@ export class SeriesWindow implements Querier {
   }
 
   /**
-   * Drops every chunk whose newest sample is older than `minTime`, and series left
-   * without chunks. Returns the number of series removed.
+   * Drops the samples older than `minTime`, and series left with none; a chunk it cuts
+   * through is re-encoded without them (kept whole in the rare case where that would
+   * overflow a chunk's size limits). Returns the number of series removed.
    */
   truncate(minTime: number): number {
-    return this.dropBefore(() => minTime);
+    const removed = this.dropBefore(() => minTime);
+    this.rebase(minTime);
+    return removed;
   }
 
   /** truncate() with a minimum time per series. */
@@ -252,14 +273,20 @@ export class SeriesWindow implements Querier {
       let c = this.firstChunk[slot]!;
       if (c === DEAD) continue;
       const minTime = minTimeOf(slot);
-      while (c >= 0 && this.cMinT[c]! + this.cSpan[c]! < minTime) {
+      while (c >= 0 && this.chunkMinT(c) < minTime) {
         const next = this.cNext[c]!;
+        // Every sample of c is older than the next chunk's first (sealed chunks always have a head after them).
+        const end = next >= 0 ? this.chunkMinT(next) : this.minTOf(slot);
+        if (end > minTime && this.trimChunk(c, minTime, trimLane(this.keepClass[slot]!))) break;
         this.freeChunk(c);
         c = next;
       }
       this.firstChunk[slot] = c;
       // The head is the newest chunk: once it is too old, so is everything else.
-      if (c < 0 && (this.hCount[slot] === 0 || this.minTOf(slot) + this.hSpan[slot]! < minTime)) {
+      const hasHead = this.hCount[slot]! > 0;
+      if (c < 0 && hasHead && this.minTOf(slot) < minTime && this.minTOf(slot) + this.hSpan[slot]! >= minTime) {
+        this.trimHead(slot, minTime);
+      } else if (c < 0 && (!hasHead || this.minTOf(slot) + this.hSpan[slot]! < minTime)) {
         if (this.hCount[slot]! > 0) {
           this.farMinT.delete(slot);
           this.arena.freeChain(this.hBlock[slot]!);
@@ -275,6 +302,151 @@ export class SeriesWindow implements Querier {
     }
     if (this.dead > 1024 && this.dead * 4 > this.top) this.compact();
     return removed;
+  }
+
+  /**
+   * Re-encodes sealed chunk `c` without its samples older than `minTime`, into `lane`;
+   * false when it has none left. The chunk a truncation cuts through would otherwise hold
+   * on average half a chunk range of samples nobody reads, until the next truncation but
+   * one. It moves even when re-encoding saves nothing: left in place, it would pin a page
+   * of chunks sealed with it, which otherwise empties out by the time they all are cut
+   * through.
+   */
+  private trimChunk(c: number, minTime: number, lane: number): boolean {
+    const oldAddr = this.cAddr[c]!;
+    this.dec.r.resetFlat(this.store.page(oldAddr), this.store.offset(oldAddr));
+    this.dec.reset(this.chunkMinT(c), this.cCount[c]!);
+    const first = this.reencodeFrom(minTime, this.cBits[c]!);
+    if (first < 0) return false;
+    const bits = this.enc.w.bits;
+    // The codec's restart can make a chunk of a few dropped samples longer than cBits holds.
+    if (bits <= 0xffff) {
+      const words = wordsOf(bits);
+      const addr = this.store.alloc(words, lane);
+      copyChain(this.arena, first, words, this.store.page(addr), this.store.offset(addr));
+      this.store.free(oldAddr, wordsOf(this.cBits[c]!));
+      this.cAddr[c] = addr;
+      this.setChunkMinT(c, this.trimmed.minT);
+      this.cCount[c] = this.enc.count;
+      this.cBits[c] = bits;
+    }
+    this.arena.freeChain(first);
+    return true;
+  }
+
+  /**
+   * Re-encodes the head of `slot`, which has samples at or after `minTime`, without those
+   * before: a series whose head outlives the window (chunks longer than it, or a short
+   * retention) then holds no more than the window either.
+   */
+  private trimHead(slot: number, minTime: number): void {
+    const enc = this.enc;
+    const minT = this.minTOf(slot);
+    const maxT = minT + this.hSpan[slot]!;
+    this.dec.r.reset(this.hBlock[slot]!);
+    this.dec.reset(minT, this.hCount[slot]!);
+    const first = this.reencodeFrom(minTime, this.hBits[slot]!);
+    if (enc.w.bits > MAX_CHUNK_BITS) {
+      this.arena.freeChain(first);
+      return;
+    }
+    this.arena.freeChain(this.hBlock[slot]!);
+    this.hBlock[slot] = first;
+    const newMinT = this.trimmed.minT;
+    this.setHeadMinT(slot, newMinT);
+    this.hSpan[slot] = maxT - newMinT;
+    this.hCut[slot] = this.cutOf(slot, newMinT);
+    this.hCount[slot] = enc.count;
+    this.hBits[slot] = enc.w.bits;
+    // A copied tail ends in the state the columns hold already; a re-encoded one may not.
+    if (!this.trimmed.copied) this.parkEncoder(slot);
+  }
+
+  /**
+   * Re-encodes the samples at or after `minTime` of the chunk of `bits` bits the decoder is
+   * positioned on into a new chain of the arena: its first block, or -1 when there are
+   * none. The encoder then holds the new chunk's count and bits, `trimmed` its first
+   * timestamp. Once the encoder's state matches the decoder's, the rest of the old bits
+   * are what re-encoding would write, so they are copied instead: most chunks re-encode
+   * two or three samples.
+   */
+  private reencodeFrom(minTime: number, bits: number): number {
+    const dec = this.dec;
+    const enc = this.enc;
+    let first = -1;
+    this.trimmed.copied = false;
+    while (dec.next()) {
+      const t = dec.t;
+      if (t < minTime) continue;
+      if (first < 0) {
+        first = this.arena.alloc();
+        this.trimmed.minT = t;
+        enc.start(t);
+        enc.w.seek(first, 0, 0);
+      }
+      // A NaN keeps its payload (StaleNaN) only in the decoder's bits; other values' bits are their own.
+      const v = dec.v;
+      if (v !== v) enc.append(t, dec.hi, dec.lo, v);
+      else enc.append(t, floatHi(v), lastLo(), v);
+      if (enc.count > 1 && enc.sameCoding(dec)) {
+        enc.count += dec.remaining;
+        for (let left = bits - dec.r.position; left > 0; left -= 32) {
+          const n = Math.min(32, left);
+          enc.w.write(dec.r.read(n), n);
+        }
+        this.trimmed.copied = true;
+        break;
+      }
+    }
+    return first;
+  }
+
+  /**
+   * Moves `base` up to `minTime` (a truncation's) once it is far behind: offsets of
+   * a window running for weeks then stay in their 32-bit columns, off the far maps.
+   */
+  private rebase(minTime: number): void {
+    if (!Number.isFinite(minTime) || !(minTime - this.base > REBASE_AFTER)) return;
+    const old = this.base;
+    this.base = Math.floor(minTime);
+    for (let slot = 0; slot < this.top; slot++) {
+      if (this.firstChunk[slot] === DEAD) continue;
+      if (this.hCount[slot]! > 0) {
+        const d = this.hMinT[slot]!;
+        this.setHeadMinT(slot, d !== FAR ? old + d : this.farMinT.get(slot)!);
+      }
+      for (let c = this.firstChunk[slot]!; c >= 0; c = this.cNext[c]!) {
+        const d = this.cMinT[c]!;
+        this.setChunkMinT(c, d !== FAR ? old + d : this.farChunkMinT.get(c)!);
+      }
+    }
+  }
+
+  /** `t` minus `base` for an Int32 column, or FAR where that does not fit. */
+  private offsetOf(t: number): number {
+    if (this.base !== this.base) this.base = t;
+    const d = t - this.base;
+    return d > FAR && d <= 0x7fffffff ? d : FAR;
+  }
+
+  private setHeadMinT(slot: number, t: number): void {
+    const d = this.offsetOf(t);
+    this.hMinT[slot] = d;
+    if (d === FAR) this.farMinT.set(slot, t);
+    else if (this.farMinT.size > 0) this.farMinT.delete(slot);
+  }
+
+  /** First timestamp of sealed chunk `c`. */
+  private chunkMinT(c: number): number {
+    const d = this.cMinT[c]!;
+    return d !== FAR ? this.base + d : this.farChunkMinT.get(c)!;
+  }
+
+  private setChunkMinT(c: number, t: number): void {
+    const d = this.offsetOf(t);
+    this.cMinT[c] = d;
+    if (d === FAR) this.farChunkMinT.set(c, t);
+    else if (this.farChunkMinT.size > 0) this.farChunkMinT.delete(c);
   }
 
   /** Counters for /metrics. */
@@ -302,6 +474,7 @@ export class SeriesWindow implements Querier {
       labelSets: this.sets.bytes,
       postings: this.postings.bytes,
       symbols: this.symbols.bytes,
+      farTimes: this.farBytes(),
     };
   }
 
@@ -316,14 +489,19 @@ export class SeriesWindow implements Querier {
   }
 
   private chunkColumns(): ArrayBufferView[] {
-    return [this.cAddr, this.cMinT, this.cSpan, this.cCount, this.cBits, this.cNext];
+    return [this.cAddr, this.cMinT, this.cCount, this.cBits, this.cNext];
   }
 
   private bytes(): number {
-    let b = this.arena.bytes + this.store.bytes + this.sets.bytes + this.postings.bytes + this.symbols.bytes;
+    let b = this.arena.bytes + this.store.bytes + this.sets.bytes + this.postings.bytes + this.symbols.bytes + this.farBytes();
     for (const c of this.slotColumns()) b += c.byteLength;
     for (const c of this.chunkColumns()) b += c.byteLength;
     return b;
+  }
+
+  /** Estimated bytes of the far maps (times more than ~24 days from `base`). */
+  private farBytes(): number {
+    return (this.farMinT.size + this.farChunkMinT.size) * FAR_ENTRY_BYTES;
   }
 
   /** First timestamp of the head chunk of `slot`. */
@@ -395,7 +573,9 @@ export class SeriesWindow implements Querier {
   expire(now: number): number {
     if (this.retention === null) return 0;
     const mins = this.keepMs.map((k) => now - k);
-    return this.dropBefore((slot) => mins[this.keepClass[slot]!]!);
+    const removed = this.dropBefore((slot) => mins[this.keepClass[slot]!]!);
+    this.rebase(Math.min(...mins));
+    return removed;
   }
 
   private appendBits(slot: number, t: number, hi: number, lo: number, v: number): AppendStatus {
@@ -414,11 +594,11 @@ export class SeriesWindow implements Querier {
         return AppendStatus.outOfOrder;
       }
       const bits = this.hBits[slot]!;
-      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || span > SPAN_LIMIT || (span >= this.hCut[slot]! && this.crossesCut(slot, minT, t))) {
+      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || span > SPAN_LIMIT || (span >= this.hCut[slot]! * CUT_UNIT && this.crossesCut(slot, minT, t))) {
         this.seal(slot);
         this.startHead(slot, t);
         minT = t;
-      } else if (this.scale[slot]! >>> 5 === 1 && hi === this.vHi[slot] && lo === this.vLo[slot] && span - lastSpan === this.tDelta[slot] && (bits & (BLOCK_BITS - 1)) !== 0) {
+      } else if (((this.scale[slot]! >>> 5) & 1) === 1 && hi === this.vHi[slot] && lo === this.vLo[slot] && span - lastSpan === this.tDelta[slot] && (bits & (BLOCK_BITS - 1)) !== 0) {
         // Another repeat (the encoder's one-bit code, a 0, already in place in the
         // current block): half of a fleet's samples skip loading the encoder.
         this.hCount[slot] = count + 1;
@@ -441,7 +621,8 @@ export class SeriesWindow implements Querier {
         const sc = this.scale[slot]!;
         enc.scale = sc & 15;
         enc.useDelta = (sc >>> 4) & 1;
-        enc.repeat = sc >>> 5;
+        enc.repeat = (sc >>> 5) & 1;
+        enc.settled = sc >>> 6;
         enc.iDelta = this.iDelta[slot]!;
         this.seekEnd(this.hBlock[slot]!, bits);
       }
@@ -451,16 +632,22 @@ export class SeriesWindow implements Querier {
     enc.append(t, hi, lo, v);
     this.hCount[slot] = enc.count;
     this.hSpan[slot] = t - minT;
-    this.tDelta[slot] = enc.tDelta;
-    this.vHi[slot] = hi;
-    this.vLo[slot] = lo;
-    this.lead[slot] = enc.lead;
-    this.trail[slot] = enc.trail;
-    this.scale[slot] = enc.scale | (enc.useDelta << 4) | (enc.repeat << 5);
-    this.iDelta[slot] = enc.iDelta;
+    this.parkEncoder(slot);
     this.hBits[slot] = w.bits;
     this.appended++;
     return AppendStatus.ok;
+  }
+
+  /** Saves the encoder's state after the last sample of the head of `slot` in its columns. */
+  private parkEncoder(slot: number): void {
+    const enc = this.enc;
+    this.tDelta[slot] = enc.tDelta;
+    this.vHi[slot] = enc.hi;
+    this.vLo[slot] = enc.lo;
+    this.lead[slot] = enc.lead;
+    this.trail[slot] = enc.trail;
+    this.scale[slot] = enc.scale | (enc.useDelta << 4) | (enc.repeat << 5) | (enc.settled << 6);
+    this.iDelta[slot] = enc.iDelta;
   }
 
   /**
@@ -485,31 +672,23 @@ export class SeriesWindow implements Querier {
 
   /**
    * hCut of a head of `slot` starting at `minT`: the next multiple of the range plus the
-   * phase, minus minT; 0, testing every sample, where that is not exact in doubles (a
-   * fractional or huge range, a time beyond 2^52).
+   * phase, minus minT, in CUT_UNITs; 0, testing every sample, where that is not exact in
+   * doubles (a fractional or huge range, a time beyond 2^52).
    */
   private cutOf(slot: number, minT: number): number {
     const r = this.chunkRange;
     if (r === Infinity) return NO_CUT;
-    if (!Number.isInteger(r) || r > NO_CUT || Math.abs(minT) > 2 ** 52) return 0;
+    if (!Number.isInteger(r) || r > SPAN_LIMIT || Math.abs(minT) > 2 ** 52) return 0;
     const phase = this.phaseOf(slot);
     const d = phase + (Math.floor((minT - phase) / r) + 1) * r - minT;
-    return d < NO_CUT ? d : NO_CUT;
+    return Math.min(Math.floor(d / CUT_UNIT), NO_CUT);
   }
 
   /** Starts a new, empty head chunk at `t`, priming the encoder. */
   private startHead(slot: number, t: number): void {
     const b = this.arena.alloc();
     this.hBlock[slot] = b;
-    if (this.base !== this.base) this.base = t;
-    const d = t - this.base;
-    if (d > FAR && d <= 0x7fffffff) {
-      this.hMinT[slot] = d;
-      if (this.farMinT.size > 0) this.farMinT.delete(slot);
-    } else {
-      this.hMinT[slot] = FAR;
-      this.farMinT.set(slot, t);
-    }
+    this.setHeadMinT(slot, t);
     this.hSpan[slot] = 0;
     this.hCut[slot] = this.cutOf(slot, t);
     this.hCount[slot] = 0;
@@ -521,14 +700,13 @@ export class SeriesWindow implements Querier {
   /** Moves the head chunk of `slot` into sealed storage, at the end of its chunk list. */
   private seal(slot: number): void {
     const bits = this.hBits[slot]!;
-    const words = Math.max(1, Math.ceil(bits / 32));
-    const addr = this.store.alloc(words, this.keepClass[slot]!);
+    const words = wordsOf(bits);
+    const addr = this.store.alloc(words, sealLane(this.keepClass[slot]!));
     copyChain(this.arena, this.hBlock[slot]!, words, this.store.page(addr), this.store.offset(addr));
     this.arena.freeChain(this.hBlock[slot]!);
     const c = this.allocChunk();
     this.cAddr[c] = addr;
-    this.cMinT[c] = this.minTOf(slot);
-    this.cSpan[c] = this.hSpan[slot]!;
+    this.setChunkMinT(c, this.minTOf(slot));
     this.cCount[c] = this.hCount[slot]!;
     this.cBits[c] = bits;
     this.cNext[c] = NONE;
@@ -559,30 +737,39 @@ export class SeriesWindow implements Querier {
   /** Upper bound of the samples of `slot` in [mint, maxt]: counts of the overlapping chunks. */
   private capacity(slot: number, mint: number, maxt: number): number {
     let cap = 0;
-    for (let c = this.firstChunk[slot]!; c >= 0 && this.cMinT[c]! <= maxt; c = this.cNext[c]!) {
-      if (this.cMinT[c]! + this.cSpan[c]! >= mint) cap += this.cCount[c]!;
-    }
     const n = this.hCount[slot]!;
+    const headMinT = n > 0 ? this.minTOf(slot) : 0;
+    for (let c = this.firstChunk[slot]!; c >= 0 && this.chunkMinT(c) <= maxt; c = this.cNext[c]!) {
+      if (this.chunkEnd(c, headMinT) > mint) cap += this.cCount[c]!;
+    }
     if (n > 0) {
-      const minT = this.minTOf(slot);
+      const minT = headMinT;
       if (minT <= maxt && minT + this.hSpan[slot]! >= mint) cap += n;
     }
     return cap;
+  }
+
+  /** A time every sample of sealed chunk `c` is older than: the next chunk's first, or the head's (`headMinT`). */
+  private chunkEnd(c: number, headMinT: number): number {
+    const next = this.cNext[c]!;
+    return next >= 0 ? this.chunkMinT(next) : headMinT;
   }
 
   /** Decodes the samples of `slot` in [mint, maxt] into ts/vs at `at`; null when there are none. */
   private samples(slot: number, mint: number, maxt: number, ts: Float64Array, vs: Float64Array, at: number, cap: number): SeriesData | null {
     const st: { stale: Uint8Array | null; n: number } = { stale: null, n: at };
     const dec = this.dec;
-    for (let c = this.firstChunk[slot]!; c >= 0 && this.cMinT[c]! <= maxt; c = this.cNext[c]!) {
-      if (this.cMinT[c]! + this.cSpan[c]! < mint) continue;
-      const addr = this.cAddr[c]!;
-      dec.r.resetFlat(this.store.page(addr), this.store.offset(addr));
-      dec.reset(this.cMinT[c]!, this.cCount[c]!);
-      this.drain(mint, maxt, ts, vs, at, cap, st);
-    }
     const n = this.hCount[slot]!;
     const minT = n > 0 ? this.minTOf(slot) : 0;
+    for (let c = this.firstChunk[slot]!; c >= 0; c = this.cNext[c]!) {
+      const cMinT = this.chunkMinT(c);
+      if (cMinT > maxt) break;
+      if (this.chunkEnd(c, minT) <= mint) continue;
+      const addr = this.cAddr[c]!;
+      dec.r.resetFlat(this.store.page(addr), this.store.offset(addr));
+      dec.reset(cMinT, this.cCount[c]!);
+      this.drain(mint, maxt, ts, vs, at, cap, st);
+    }
     if (n > 0 && minT <= maxt && minT + this.hSpan[slot]! >= mint) {
       dec.r.reset(this.hBlock[slot]!);
       dec.reset(minT, n);
@@ -630,7 +817,8 @@ export class SeriesWindow implements Querier {
   }
 
   private freeChunk(c: number): void {
-    this.store.free(this.cAddr[c]!, Math.max(1, Math.ceil(this.cBits[c]! / 32)));
+    this.store.free(this.cAddr[c]!, wordsOf(this.cBits[c]!));
+    if (this.farChunkMinT.size > 0) this.farChunkMinT.delete(c);
     this.cNext[c] = this.cFree;
     this.cFree = c;
     this.cLive--;
@@ -675,7 +863,7 @@ export class SeriesWindow implements Querier {
     this.hBlock = g(this.hBlock, (n) => new Int32Array(n));
     this.hMinT = g(this.hMinT, (n) => new Int32Array(n));
     this.hSpan = g(this.hSpan, (n) => new Uint32Array(n));
-    this.hCut = g(this.hCut, (n) => new Uint32Array(n));
+    this.hCut = g(this.hCut, (n) => new Uint16Array(n));
     this.hCount = g(this.hCount, (n) => new Uint16Array(n));
     this.hBits = g(this.hBits, (n) => new Uint16Array(n));
     this.tDelta = g(this.tDelta, (n) => new Int32Array(n));
@@ -692,12 +880,30 @@ export class SeriesWindow implements Querier {
   private growChunks(): void {
     const cap = Math.ceil(this.cNext.length * 1.25);
     const ad = new Uint32Array(cap); ad.set(this.cAddr); this.cAddr = ad;
-    const mt = new Float64Array(cap); mt.set(this.cMinT); this.cMinT = mt;
-    const sp = new Uint32Array(cap); sp.set(this.cSpan); this.cSpan = sp;
+    const mt = new Int32Array(cap); mt.set(this.cMinT); this.cMinT = mt;
     const ct = new Uint16Array(cap); ct.set(this.cCount); this.cCount = ct;
     const bt = new Uint16Array(cap); bt.set(this.cBits); this.cBits = bt;
     const nx = new Int32Array(cap); nx.set(this.cNext); this.cNext = nx;
   }
+}
+
+/** Words of sealed storage a chunk of `bits` bits takes. */
+function wordsOf(bits: number): number {
+  return Math.max(1, Math.ceil(bits / 32));
+}
+
+/**
+ * The sealed-store lane of chunks sealed for retention class `keep`. Trimmed chunks
+ * (trimLane) die within a truncation or two, sealed ones a window later: sharing pages,
+ * each would pin the other's.
+ */
+function sealLane(keep: number): number {
+  return keep * 2;
+}
+
+/** The sealed-store lane of trimmed chunks of retention class `keep` (see sealLane). */
+function trimLane(keep: number): number {
+  return keep * 2 + 1;
 }
 
 /** Rejects label sets that break the Labels contract, naming the offending label. */

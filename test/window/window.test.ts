@@ -95,12 +95,84 @@ test('truncate drops old chunks and empty series; refs die with their series', (
   assert.equal(w.truncate(15_000), 1, 'b had nothing at or after 15s');
   assert.equal(w.seriesCount, 1);
   assert.equal(w.stats().chunks, 2, 'chunk [0,9s] dropped; [10s,19s] still has newer samples');
-  assert.deepEqual(Array.from(w.select([byName('a')], 0, Infinity)[0]!.t).slice(0, 2), [10_000, 11_000]);
+  assert.deepEqual(Array.from(w.select([byName('a')], 0, Infinity)[0]!.t).slice(0, 2), [15_000, 16_000], 'and is trimmed to them');
   assert.equal(w.appendRef(b, 99_000, 1), AppendStatus.unknownRef);
   assert.deepEqual(w.select([byName('b')], 0, Infinity), []);
   const b2 = w.getRef(L({ __name__: 'b' }));
   assert.notEqual(b2, b);
   assert.equal(w.appendRef(b2, 1000, 7), AppendStatus.ok, 'a re-created series starts fresh');
+});
+
+test('truncate trims the sealed chunk it cuts through to exactly the samples at or after minTime', () => {
+  const w = new SeriesWindow({ maxSamplesPerChunk: 40 });
+  const ref = w.getRef(L({ __name__: 'x' }));
+  const want: { t: number; v: number; stale: boolean }[] = [];
+  for (let i = 0; i < 100; i++) {
+    const t = i * 15_000 + (i % 7 === 3 ? 20 : 0);
+    if (i % 9 === 4) {
+      w.appendStale(ref, t);
+      want.push({ t, v: NaN, stale: true });
+    } else {
+      const v = i % 11 === 5 ? NaN : i < 50 ? Math.round(i * 123.45 * 100) / 100 : Math.sin(i);
+      w.appendRef(ref, t, v);
+      want.push({ t, v, stale: false });
+    }
+  }
+  const before = w.memory().sealedUsed!;
+  const minTime = want[25]!.t - 1; // inside the first sealed chunk, [0, 39]
+  assert.equal(w.truncate(minTime), 0);
+  assert.ok(w.memory().sealedUsed! < before, 'the trimmed chunk is smaller');
+  const [s] = w.select([byName('x')], 0, Infinity);
+  const kept = want.slice(25);
+  assert.deepEqual(Array.from(s!.t), kept.map((x) => x.t));
+  assert.deepEqual(Array.from(s!.v).map(String), kept.map((x) => String(x.v)));
+  assert.deepEqual(Array.from(s!.stale!), kept.map((x) => (x.stale ? 1 : 0)), 'stale markers stay stale, other NaNs do not become stale');
+  assert.equal(w.appendRef(ref, want[99]!.t, 1), AppendStatus.duplicate, 'the head is untouched');
+});
+
+test('a trimmed chunk copies old bits only once its coding state matches them (here: the decimal scale)', () => {
+  // Found by search: without comparing scales, the copied bits decode at the wrong scale.
+  const vals = [3.5, 7, 9, 10.16, 10.16, 12, 13.6, 14.21, 16, 16.3, 16.3, 17.86, 18.84, 18.84, 20.79, 24, 24, 24, 24.7, 26, 26, 26.51, 29, 32, 32, 32, 33, 33.6, 37, 37.29];
+  const w = new SeriesWindow({ maxSamplesPerChunk: 12 });
+  vals.forEach((v, i) => w.append(L({ __name__: 'x' }), i * 15_000, v));
+  w.truncate(8 * 15_000);
+  assert.deepEqual(Array.from(w.select([byName('x')], 0, Infinity)[0]!.v), vals.slice(8));
+});
+
+test('a trimmed head copies old bits only once its coding state matches them (here: a settled interval)', () => {
+  // Found by search: late scrapes right after the copy point decode off when the new
+  // stream's interval is not settled where the old one's was.
+  const ts = [0, 15000, 30025, 45024, 60000, 75000, 90000, 105032, 120000, 135000, 150019, 165000, 180000, 195000,
+    210000, 225000, 240000, 255032, 270011, 285019, 300000, 315004, 330000, 345000];
+  const w = new SeriesWindow();
+  ts.forEach((t, i) => w.append(L({ __name__: 'x' }), t, i));
+  w.truncate(75_000);
+  const [s] = w.select([byName('x')], 0, Infinity);
+  assert.deepEqual(Array.from(s!.t), ts.slice(5), 'the head holds exactly the samples at or after minTime');
+  assert.deepEqual(Array.from(s!.v), ts.slice(5).map((_, i) => i + 5));
+  assert.equal(w.appendRef(w.getRef(L({ __name__: 'x' })), 360_000, 24), AppendStatus.ok, 'and takes appends after the trim');
+  assert.deepEqual(Array.from(w.select([byName('x')], 345_000, Infinity)[0]!.v), [23, 24]);
+});
+
+test('a window running for weeks moves its time base up at truncation, keeping times in 32 bits', () => {
+  const w = new SeriesWindow({ maxSamplesPerChunk: 5 });
+  const ref = w.getRef(L({ __name__: 'x' }));
+  const t0 = 1_700_000_000_000;
+  const t1 = t0 + 40 * 86_400_000; // beyond the ~24 days an Int32 offset from t0 reaches
+  const late: number[] = [];
+  for (let i = 0; i < 12; i++) w.appendRef(ref, t0 + i * 15_000, i);
+  for (let i = 0; i < 12; i++) {
+    late.push(t1 + i * 15_000);
+    w.appendRef(ref, t1 + i * 15_000, 100 + i);
+  }
+  assert.ok(w.memory().farTimes! > 0, 'times far from the base are kept aside');
+  assert.equal(w.truncate(t1), 0);
+  assert.equal(w.memory().farTimes, 0, 'after the truncation the base is recent');
+  const [s] = w.select([byName('x')], 0, Infinity);
+  assert.deepEqual(Array.from(s!.t), late);
+  assert.deepEqual(Array.from(s!.v), late.map((_, i) => 100 + i));
+  assert.equal(w.appendRef(ref, t1 + 12 * 15_000, 1), AppendStatus.ok);
+  assert.equal(w.select([byName('x')], t1 + 12 * 15_000, Infinity)[0]!.v[0], 1);
 });
 
 test('compaction renumbers series, keeps data and invalidates old refs', () => {
