@@ -149,9 +149,21 @@ function brokerFailure(layout: KafkaLayout, why: string): Error {
   return new Error(parts.join('\n'));
 }
 
+/**
+ * A Kafka Uuid: 16 random bytes in URL-safe base64 without padding. One that starts with
+ * '-' would be read as an option by the storage tool's argument parser (1 in 64 did, and
+ * the broker then never started), so such ids are drawn again, as Kafka's own
+ * Uuid.randomUuid does.
+ */
+export function newClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 async function formatStorage(layout: KafkaLayout, lib: string): Promise<void> {
-  // A Kafka Uuid is 16 random bytes in URL-safe base64 without padding.
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   try {
     await run(javaBin(), [...jvmArgs(layout, lib, '256m', 'storage-tool.log'), 'kafka.tools.StorageTool', 'format',
       '-t', clusterId, '-c', layout.serverProperties, '--ignore-formatted'], { timeout: 120_000 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { kafkaAnswers, kafkaStatus, sharedKafka, startKafka, stopKafka } from '../../src/services/kafka.js';
+import { kafkaAnswers, kafkaStatus, newClusterId, sharedKafka, startKafka, stopKafka } from '../../src/services/kafka.js';
 import { kafkaLayout, serverProperties } from '../../src/services/kafka_config.js';
 import { pidAlive } from '../../src/services/process.js';
 
@@ -108,4 +108,14 @@ test('a broker that cannot start fails with the tail of its output', async () =>
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('cluster ids: 22 URL-safe base64 characters, never a leading "-" the storage tool would read as an option', () => {
+  // The first draw encodes to "-" first (0xf8 >> 2 = 62), the second does not.
+  const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x41)];
+  let calls = 0;
+  const id = newClusterId(() => draws[calls++]!);
+  assert.equal(calls, 2);
+  assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  for (let i = 0; i < 1000; i++) assert.match(newClusterId(), /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
 });
