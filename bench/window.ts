@@ -3,7 +3,7 @@
  * Prints the fleet's mix, append rate, bytes per series (heap + array buffers delta
  * after gc, after a warm-up) and select latency for typical rule selectors; ends with
  * one JSON line.
- * Args: [series] [samplesPerSeries]; or `steady [series] [windowMinutes] [windows] [chunkRangeMinutes,...]`
+ * Args: [series] [samplesPerSeries]; or `steady [series] [windowMinutes] [windows] [chunkRangeMinutes,...] [truncateEveryMinutes]`
  * for the steady state with truncation (window_steady.ts).
  */
 import { newMatcher, type Matcher } from '../src/promql/matcher.js';

@@ -140,6 +140,31 @@ export class BitWriter {
     this.write(b, 1);
   }
 
+  /** Writes the 32 bits of `x`: write(x, 32) without its recursive split at a block's end. */
+  word(x: number): void {
+    if (this.off === BLOCK_BITS) this.nextBlock();
+    const off = this.off;
+    const used = off & 31;
+    const w = this.base + (off >>> 5);
+    this.bits += 32;
+    if (used === 0) {
+      this.words[w] = x;
+      this.off = off + 32;
+      return;
+    }
+    this.words[w] = (this.words[w]! | (x >>> used)) >>> 0;
+    const low = (x << (32 - used)) >>> 0;
+    if (off + 32 <= BLOCK_BITS) {
+      this.words[w + 1] = low;
+      this.off = off + 32;
+    } else {
+      // The low `used` bits open the next block.
+      this.nextBlock();
+      this.words[this.base] = low;
+      this.off = used;
+    }
+  }
+
   private nextBlock(): void {
     const nb = this.arena.alloc();
     this.arena.next[this.block] = nb;
@@ -199,6 +224,60 @@ export class BitReader {
     const cur = (this.words[w]! << used) >>> 0; // bits of this word left-aligned
     if (used + n <= 32) return cur >>> (32 - n);
     return ((cur >>> (32 - n)) | (this.words[w + 1]! >>> (64 - used - n))) >>> 0;
+  }
+
+  /**
+   * Copies the next `n` bits to `w`, a word at a time: the bulk of a trimmed chunk. The
+   * words up to the block's end (all of them, for a contiguous run) are shifted into
+   * place in one loop; only a word across a block's end takes word()'s path.
+   */
+  copyTo(w: BitWriter, n: number): void {
+    let left = n;
+    while (left >= 32) {
+      const off = this.off;
+      let k = Math.min(left, this.limit - off) >>> 5;
+      if (k === 0) {
+        w.word(this.word());
+        left -= 32;
+        continue;
+      }
+      const words = this.words;
+      const used = off & 31;
+      let at = this.base + (off >>> 5);
+      this.off = off + k * 32;
+      left -= k * 32;
+      if (used === 0) {
+        for (; k > 0; k--) w.word(words[at++]!);
+      } else {
+        for (; k > 0; k--, at++) w.word(((words[at]! << used) | (words[at + 1]! >>> (32 - used))) >>> 0);
+      }
+    }
+    if (left > 0) w.write(this.read(left), left);
+  }
+
+  /** Reads 32 bits: read(32) without its recursive path across a block's end. */
+  word(): number {
+    if (this.off === this.limit) {
+      this.passed += BLOCK_BITS;
+      this.enter(this.arena.next[this.block]!);
+    }
+    const off = this.off;
+    const used = off & 31;
+    const w = this.base + (off >>> 5);
+    if (used === 0) {
+      this.off = off + 32;
+      return this.words[w]!;
+    }
+    const high = (this.words[w]! << used) >>> 0;
+    if (off + 32 <= this.limit) {
+      this.off = off + 32;
+      return (high | (this.words[w + 1]! >>> (32 - used))) >>> 0;
+    }
+    // The low `used` bits open the next block.
+    this.passed += BLOCK_BITS;
+    this.enter(this.arena.next[this.block]!);
+    this.off = used;
+    return (high | (this.words[this.base]! >>> (32 - used))) >>> 0;
   }
 
   /** Reads one bit. */

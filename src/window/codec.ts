@@ -1,7 +1,8 @@
 /**
  * The sample encoding of a chunk: Gorilla / Prometheus XOR chunks, extended with a
  * decimal-integer mode. Timestamps are delta-of-delta coded (the chunk's first
- * timestamp lives in the chunk table, not in the bits); once a sample has come exactly
+ * timestamp lives in the chunk table, not in the bits, and the first interval is
+ * predicted to be 15 s, see FIRST_DELTA); once a sample has come exactly
  * when predicted, deviations under 64 ms do not change the predicted interval, so a late
  * scrape costs two small codes. Each value is coded as the cheapest of:
  *   0                       same 64 bits as the previous value
@@ -39,6 +40,12 @@ const INT_LIMIT = 2 ** 50;
 const NO_WINDOW = 255;
 /** Largest timestamp deviation (ms) taken as jitter rather than a change of interval. */
 const JITTER = 63;
+/**
+ * The interval predicted for a chunk's second sample: Prometheus's most common scrape
+ * interval. Against a prediction of 0 its delta-of-delta would take 24 bits, and every
+ * truncation restarts a chunk per series; any other interval codes no longer than with 0.
+ */
+const FIRST_DELTA = 15_000;
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -114,7 +121,7 @@ export class ChunkState {
   start(t0: number): void {
     this.count = 0;
     this.lastT = t0;
-    this.tDelta = 0;
+    this.tDelta = FIRST_DELTA;
     this.hi = 0;
     this.lo = 0;
     this.v = 0;

@@ -390,10 +390,7 @@ export class SeriesWindow implements Querier {
       else enc.append(t, floatHi(v), lastLo(), v);
       if (enc.count > 1 && enc.sameCoding(dec)) {
         enc.count += dec.remaining;
-        for (let left = bits - dec.r.position; left > 0; left -= 32) {
-          const n = Math.min(32, left);
-          enc.w.write(dec.r.read(n), n);
-        }
+        dec.r.copyTo(enc.w, bits - dec.r.position);
         this.trimmed.copied = true;
         break;
       }

@@ -144,10 +144,12 @@ test('window answers like MemoryStorage with chunks cut by time', () => {
 
 test('window answers like MemoryStorage for a scraped fleet truncated as the evaluator does', () => {
   // Regular scrapes are where a trimmed chunk's re-encoding catches up with the old bits and copies them.
-  for (const chunkRange of [600_000, Infinity]) fleetScenario(chunkRange);
+  for (const chunkRange of [600_000, Infinity]) fleetScenario(chunkRange, 300_000);
+  // Every minute: most heads lose 4 samples, and the copied tail starts at every offset of a block.
+  fleetScenario(Infinity, 60_000);
 });
 
-function fleetScenario(chunkRange: number): void {
+function fleetScenario(chunkRange: number, every: number): void {
   const series = [...fleet({ seed: 3, series: 400 })];
   const win = new SeriesWindow({ chunkRange });
   const mem = new MemoryStorage();
@@ -157,12 +159,12 @@ function fleetScenario(chunkRange: number): void {
   let lastTruncate = -Infinity;
   for (let k = 0; k < 240; k++) {
     const minTime = start + k * SCRAPE_INTERVAL - windowMs;
-    if (minTime - lastTruncate >= 300_000) {
+    if (minTime - lastTruncate >= every) {
       win.truncate(minTime);
       mem.truncate(minTime);
       lastTruncate = minTime;
       // Sealed chunks and heads alike are trimmed: the window holds exactly what MemoryStorage does.
-      assertSameData(win.select(all, -Infinity, Infinity), mem.select(all, -Infinity, Infinity), `chunk range ${chunkRange}, step ${k}`);
+      assertSameData(win.select(all, -Infinity, Infinity), mem.select(all, -Infinity, Infinity), `chunk range ${chunkRange}, every ${every}, step ${k}`);
     }
     for (let j = 0; j < series.length; j++) {
       const s = series[j]!;
