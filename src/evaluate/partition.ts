@@ -212,34 +212,26 @@ export class PartitionEvaluator {
   /**
    * Appends samples of series `e` of `series`, whose window ref the caller keeps (the
    * per-record fast path: no lookup per sample): entries [from, to) of `ts`, `vs` and
-   * `stale` (1 for a stale marker), as SampleVisitor.samples hands them. Resolves the ref
-   * on first use and again after truncation made it unknown. Counted as ingest() counts.
+   * `stale` (1 for a stale marker), as SampleVisitor.samples hands them, in one window
+   * call. Resolves the ref on first use and again after truncation made it unknown.
+   * Counted as ingest() counts.
    */
   appendSamples(series: SeriesRefs, e: number, ts: Float64Array, vs: Float64Array, stale: Uint8Array, from: number, to: number): void {
-    const c = this.ingested;
-    for (let i = from; i < to; i++) {
-      const status = this.appendResolving(series, e, ts[i]!, vs[i]!, stale[i] === 1);
-      if (status === AppendStatus.ok) c.appended++;
-      else if (status === AppendStatus.outOfOrder) c.outOfOrder++;
-      else if (status === AppendStatus.duplicate) c.duplicate++;
-      else c.invalid++;
-    }
-  }
-
-  private appendResolving(series: SeriesRefs, e: number, t: number, v: number, stale: boolean): AppendStatus {
+    // An empty run creates no series, as per-sample appends would not.
+    if (from === to) return;
+    const ref = series.refOf(e);
+    if (ref >= 0 && this.window.appendRun(ref, ts, vs, stale, from, to, this.ingested)) return;
+    let fresh: number;
     try {
-      let ref = series.refOf(e);
-      if (ref < 0) series.setRef(e, (ref = this.window.getRef(series.labelsOf(e))));
-      let status = stale ? this.window.appendStale(ref, t) : this.window.appendRef(ref, t, v);
-      if (status === AppendStatus.unknownRef) {
-        series.setRef(e, (ref = this.window.getRef(series.labelsOf(e))));
-        status = stale ? this.window.appendStale(ref, t) : this.window.appendRef(ref, t, v);
-      }
-      return status;
+      fresh = this.window.getRef(series.labelsOf(e));
     } catch {
       // A malformed label set (empty, unsorted, empty value) from a buggy producer.
-      return AppendStatus.invalidTime;
+      this.ingested.invalid += to - from;
+      return;
     }
+    series.setRef(e, fresh);
+    // A ref just resolved is known.
+    this.window.appendRun(fresh, ts, vs, stale, from, to, this.ingested);
   }
 
   private appendOne(ref: number, s: IngestSample): AppendStatus {

@@ -169,12 +169,48 @@ export class ChunkState {
 
 /** Appends samples to a chunk through a BitWriter. */
 export class ChunkEncoder extends ChunkState {
+  /**
+   * The sample append() adds: its time, value bits and value, set by setSample or
+   * setStale. Fields rather than arguments: V8 boxes a double argument (a ms time is
+   * never a small integer) on every call it does not inline, tens of bytes of garbage a
+   * sample, where a store to a double field overwrites the field's box in place.
+   */
+  inT = 0;
+  inHi = 0;
+  inLo = 0;
+  inV = 0;
+
   constructor(readonly w: BitWriter) {
     super();
   }
 
-  /** Appends (t, value with bits hi:lo, numeric value v); t must be > lastT unless count is 0. */
-  append(t: number, hi: number, lo: number, v: number): void {
+  /** Makes `v` at `t` the sample to append; every NaN is stored as NormalNaN. */
+  setSample(t: number, v: number): void {
+    this.inT = t;
+    this.inV = v;
+    if (v !== v) {
+      this.inHi = NAN_HI;
+      this.inLo = NAN_LO;
+    } else {
+      this.inHi = floatHi(v);
+      this.inLo = lastLo();
+    }
+  }
+
+  /** Makes a stale marker (StaleNaN) at `t` the sample to append. */
+  setStale(t: number): void {
+    this.inT = t;
+    this.inHi = STALE_HI;
+    this.inLo = STALE_LO;
+    this.inV = NaN;
+  }
+
+  /** Appends the sample set by setSample or setStale; its time must be > lastT unless count is 0. */
+  append(): void {
+    const t = this.inT;
+    const hi = this.inHi;
+    const lo = this.inLo;
+    const v = this.inV;
     const w = this.w;
     const same = hi === this.hi && lo === this.lo;
     if (this.count > 0) {

@@ -10,7 +10,7 @@ import type { Labels } from '../promql/labels.js';
 import type { Matcher } from '../promql/matcher.js';
 import type { Querier, SeriesData } from '../promql/value.js';
 import { BitReader, BitWriter, BLOCK_BITS, BlockArena, copyChain } from './blocks.js';
-import { bitsToFloat, ChunkDecoder, ChunkEncoder, floatHi, lastLo, NAN_HI, NAN_LO, STALE_HI, STALE_LO } from './codec.js';
+import { bitsToFloat, ChunkDecoder, ChunkEncoder } from './codec.js';
 import { hashPairs, LabelSets } from './labelsets.js';
 import { Postings } from './postings.js';
 import { SealedStore } from './sealed.js';
@@ -31,6 +31,15 @@ export const AppendStatus = {
 } as const;
 /** One of the AppendStatus codes. */
 export type AppendStatus = (typeof AppendStatus)[keyof typeof AppendStatus];
+
+/** Tallies of append outcomes, added to by appendRun. */
+export interface AppendCounts {
+  appended: number;
+  outOfOrder: number;
+  duplicate: number;
+  /** Timestamps that are not safe integers. */
+  invalid: number;
+}
 
 /** Tuning of chunk cutting. */
 export interface WindowOptions {
@@ -210,9 +219,8 @@ export class SeriesWindow implements Querier {
     const slot = this.slotOf(ref);
     if (slot < 0) return AppendStatus.unknownRef;
     if (!Number.isSafeInteger(t)) return AppendStatus.invalidTime;
-    if (v !== v) return this.appendBits(slot, t, NAN_HI, NAN_LO, v);
-    const hi = floatHi(v);
-    return this.appendBits(slot, t, hi, lastLo(), v);
+    this.enc.setSample(t, v);
+    return this.appendSample(slot);
   }
 
   /** Appends a stale marker (Prometheus's StaleNaN) to the series `ref`. */
@@ -220,7 +228,35 @@ export class SeriesWindow implements Querier {
     const slot = this.slotOf(ref);
     if (slot < 0) return AppendStatus.unknownRef;
     if (!Number.isSafeInteger(t)) return AppendStatus.invalidTime;
-    return this.appendBits(slot, t, STALE_HI, STALE_LO, NaN);
+    this.enc.setStale(t);
+    return this.appendSample(slot);
+  }
+
+  /**
+   * Appends entries [from, to) of `ts`/`vs` to the series `ref`, as appendRef would one
+   * by one (appendStale where `stale` holds 1), adding their outcomes to `counts`; false,
+   * appending nothing, when the ref is unknown. Times and values go from the arrays to
+   * the encoder's input fields: as arguments of a call per sample, V8 boxes them (see
+   * ChunkEncoder.inT), some 45 bytes of garbage a sample on the evaluator's path.
+   */
+  appendRun(ref: number, ts: Float64Array, vs: Float64Array, stale: Uint8Array, from: number, to: number, counts: AppendCounts): boolean {
+    const slot = this.slotOf(ref);
+    if (slot < 0) return false;
+    const enc = this.enc;
+    for (let i = from; i < to; i++) {
+      const t = ts[i]!;
+      let status: AppendStatus = AppendStatus.invalidTime;
+      if (Number.isSafeInteger(t)) {
+        if (stale[i] === 1) enc.setStale(t);
+        else enc.setSample(t, vs[i]!);
+        status = this.appendSample(slot);
+      }
+      if (status === AppendStatus.ok) counts.appended++;
+      else if (status === AppendStatus.outOfOrder) counts.outOfOrder++;
+      else if (status === AppendStatus.duplicate) counts.duplicate++;
+      else counts.invalid++;
+    }
+    return true;
   }
 
   /** The labels of series `ref`, or undefined for an unknown ref. */
@@ -384,10 +420,10 @@ export class SeriesWindow implements Querier {
         enc.start(t);
         enc.w.seek(first, 0, 0);
       }
-      // A NaN keeps its payload (StaleNaN) only in the decoder's bits; other values' bits are their own.
-      const v = dec.v;
-      if (v !== v) enc.append(t, dec.hi, dec.lo, v);
-      else enc.append(t, floatHi(v), lastLo(), v);
+      // A chunk holds two NaNs, StaleNaN and NormalNaN (see setSample), told apart by the decoder.
+      if (dec.stale) enc.setStale(t);
+      else enc.setSample(t, dec.v);
+      enc.append();
       if (enc.count > 1 && enc.sameCoding(dec)) {
         enc.count += dec.remaining;
         dec.r.copyTo(enc.w, bits - dec.r.position);
@@ -575,9 +611,13 @@ export class SeriesWindow implements Querier {
     return removed;
   }
 
-  private appendBits(slot: number, t: number, hi: number, lo: number, v: number): AppendStatus {
+  /** Appends the encoder's input sample (its inT, inHi, inLo, inV) to the head of `slot`. */
+  private appendSample(slot: number): AppendStatus {
     const enc = this.enc;
     const w = enc.w;
+    const t = enc.inT;
+    const hi = enc.inHi;
+    const lo = enc.inLo;
     const count = this.hCount[slot]!;
     let minT = t;
     if (count > 0) {
@@ -591,9 +631,9 @@ export class SeriesWindow implements Querier {
         return AppendStatus.outOfOrder;
       }
       const bits = this.hBits[slot]!;
-      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || span > SPAN_LIMIT || (span >= this.hCut[slot]! * CUT_UNIT && this.crossesCut(slot, minT, t))) {
+      if (count >= this.maxSamples || bits > MAX_CHUNK_BITS || span > SPAN_LIMIT || (span >= this.hCut[slot]! * CUT_UNIT && this.crossesCut(slot))) {
         this.seal(slot);
-        this.startHead(slot, t);
+        this.startHead(slot);
         minT = t;
       } else if (((this.scale[slot]! >>> 5) & 1) === 1 && hi === this.vHi[slot] && lo === this.vLo[slot] && span - lastSpan === this.tDelta[slot] && (bits & (BLOCK_BITS - 1)) !== 0) {
         // Another repeat (the encoder's one-bit code, a 0, already in place in the
@@ -624,9 +664,9 @@ export class SeriesWindow implements Querier {
         this.seekEnd(this.hBlock[slot]!, bits);
       }
     } else {
-      this.startHead(slot, t);
+      this.startHead(slot);
     }
-    enc.append(t, hi, lo, v);
+    enc.append();
     this.hCount[slot] = enc.count;
     this.hSpan[slot] = t - minT;
     this.parkEncoder(slot);
@@ -648,13 +688,16 @@ export class SeriesWindow implements Querier {
   }
 
   /**
-   * Whether a head starting at `minT` must be cut before a sample at `t`: at multiples
+   * Whether the head of `slot` must be cut before the encoder's input sample: at multiples
    * of the chunk range plus a phase of the series' own. Series created together (a
    * takeover creates them all at once) would otherwise cut together, and the head arena,
    * which keeps its peak pages, would hold every head at its fullest; staggered, heads
    * are evenly spread between empty and full and the arena holds about half as much.
+   * Reads the times itself, as startHead does.
    */
-  private crossesCut(slot: number, minT: number, t: number): boolean {
+  private crossesCut(slot: number): boolean {
+    const minT = this.minTOf(slot);
+    const t = this.enc.inT;
     const r = this.chunkRange;
     if (t - minT >= r) return true;
     if (r === Infinity) return false;
@@ -681,8 +724,13 @@ export class SeriesWindow implements Querier {
     return Math.min(Math.floor(d / CUT_UNIT), NO_CUT);
   }
 
-  /** Starts a new, empty head chunk at `t`, priming the encoder. */
-  private startHead(slot: number, t: number): void {
+  /**
+   * Starts a new, empty head chunk at the encoder's input sample, priming the encoder.
+   * The time is not an argument: appendSample would box it for the call, and V8 does so
+   * on entry, for every sample, not just where a head starts.
+   */
+  private startHead(slot: number): void {
+    const t = this.enc.inT;
     const b = this.arena.alloc();
     this.hBlock[slot] = b;
     this.setHeadMinT(slot, t);

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CapturedIO } from '../../src/cli/io.js';
 import { runUnitTestFile } from '../../src/cli/unittest/runner.js';
-import { labelsFromRecord } from '../../src/promql/labels.js';
+import { labelsFromRecord, type Labels } from '../../src/promql/labels.js';
+import { newMatcher } from '../../src/promql/matcher.js';
 import { decodeSnapshot, encodeSnapshot, replayStartTime } from '../../src/evaluate/snapshot.js';
 import { decodeAlertEvent, encodeAlertEvent, type AlertEvent } from '../../src/evaluate/event.js';
-import { PartitionEvaluator } from '../../src/evaluate/partition.js';
+import { PartitionEvaluator, type SeriesRefs } from '../../src/evaluate/partition.js';
 import { MIN, play, ruleFile, series, timeline } from './helpers.js';
 
 const HIGH = `
@@ -168,6 +169,39 @@ test('out-of-order, duplicate and malformed samples are counted, not thrown', ()
   ]);
   assert.deepEqual(res, { appended: 1, outOfOrder: 1, duplicate: 1, invalid: 3 });
   assert.deepEqual(ev.stats().ingested, res);
+});
+
+test('appendSamples counts as ingest does, creates series only for samples, and re-resolves refs truncation killed', () => {
+  const ev = new PartitionEvaluator([ruleFile(HIGH)]);
+  const labels: Labels[] = [
+    labelsFromRecord({ __name__: 'metric', instance: 'a' }),
+    [{ name: 'b', value: '1' }, { name: 'a', value: '2' }],
+    labelsFromRecord({ __name__: 'metric', instance: 'never' }),
+  ];
+  const refs = labels.map(() => -1);
+  const cache: SeriesRefs = { refOf: (e) => refs[e]!, setRef: (e, ref) => void (refs[e] = ref), labelsOf: (e) => labels[e]! };
+  // From 1: in order, out of order, duplicate, NaN, invalid time, stale (its value ignored).
+  const ts = Float64Array.of(0, 2000, 1000, 2000, 3000, 2.5, 4000);
+  const vs = Float64Array.of(0, 1, 1, 5, NaN, 1, 7);
+  const stale = Uint8Array.of(0, 0, 0, 0, 0, 0, 1);
+  ev.appendSamples(cache, 0, ts, vs, stale, 1, 7);
+  assert.deepEqual(ev.stats().ingested, { appended: 3, outOfOrder: 1, duplicate: 1, invalid: 1 });
+  ev.appendSamples(cache, 1, ts, vs, stale, 1, 4);
+  assert.deepEqual(ev.stats().ingested, { appended: 3, outOfOrder: 1, duplicate: 1, invalid: 4 }, 'a malformed label set: every sample invalid');
+  ev.appendSamples(cache, 2, ts, vs, stale, 3, 3);
+  assert.equal(refs[2], -1);
+  assert.equal(ev.stats().window.series, 1, 'an empty run creates no series');
+  const metric = newMatcher('=', '__name__', 'metric');
+  const got = ev.querier.select([metric], 0, Infinity);
+  assert.deepEqual(got.map((d) => [Array.from(d.t), Array.from(d.stale ?? [])]), [[[2000, 3000, 4000], [0, 0, 1]]]);
+
+  const old = refs[0]!;
+  ev.advance(24 * 60 * MIN);
+  assert.equal(ev.stats().window.series, 0, 'the series expired');
+  ev.appendSamples(cache, 0, Float64Array.of(24 * 60 * MIN), Float64Array.of(1), Uint8Array.of(0), 0, 1);
+  assert.notEqual(refs[0], old, 'the ref was resolved again');
+  assert.equal(ev.stats().ingested.appended, 4);
+  assert.deepEqual(ev.querier.select([metric], 0, Infinity).map((d) => Array.from(d.t)), [[24 * 60 * MIN]]);
 });
 
 test('the watermark never goes back and truncation drops series no rule can read', () => {

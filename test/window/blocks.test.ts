@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BitReader, BitWriter, BLOCK_BITS, BlockArena } from '../../src/window/blocks.js';
-import { ChunkDecoder, ChunkEncoder, floatHi, lastLo } from '../../src/window/codec.js';
+import { ChunkDecoder, ChunkEncoder } from '../../src/window/codec.js';
 import { mulberry32 } from '../../src/util/prng.js';
 
 /** `n` random bits (0/1). */
@@ -84,12 +84,16 @@ test('a chunk predicts a 15 s first interval: the samples after the first of a f
   enc.start(t0);
   enc.w.seek(first, 0, 0);
   const v = 42.5;
-  for (let i = 0; i < 10; i++) enc.append(t0 + i * 15_000, floatHi(v), lastLo(), v);
+  for (let i = 0; i < 10; i++) {
+    enc.setSample(t0 + i * 15_000, v);
+    enc.append();
+  }
   const firstBits = (() => {
     const e = new ChunkEncoder(new BitWriter(arena));
     e.start(t0);
     e.w.seek(arena.alloc(), 0, 0);
-    e.append(t0, floatHi(v), lastLo(), v);
+    e.setSample(t0, v);
+    e.append();
     return e.w.bits;
   })();
   // Sample 2: time on prediction (1 bit) and the same value (1 bit); then a repeat bit each.
@@ -101,7 +105,10 @@ test('a chunk predicts a 15 s first interval: the samples after the first of a f
     e.start(t0);
     e.w.seek(b, 0, 0);
     const ts = [t0, t0 + step, t0 + 2 * step + 7, t0 + 3 * step + 7];
-    ts.forEach((t, i) => e.append(t, floatHi(i), lastLo(), i));
+    ts.forEach((t, i) => {
+      e.setSample(t, i);
+      e.append();
+    });
     const d = new ChunkDecoder(new BitReader(arena));
     d.r.reset(b);
     d.reset(t0, ts.length);

@@ -8,13 +8,15 @@ import { compareLabels, labelsFromRecord, labelsToString, type Labels } from '..
 import { newMatcher, type Matcher } from '../../src/promql/matcher.js';
 import type { SeriesData } from '../../src/promql/value.js';
 import { MemoryStorage } from '../../src/window/memory.js';
-import { AppendStatus, SeriesWindow } from '../../src/window/window.js';
+import { AppendStatus, SeriesWindow, type AppendCounts } from '../../src/window/window.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { fleet, SCRAPE_INTERVAL, scrapeTime } from '../../bench/fleet.js';
 
 const prng = mulberry32;
 
 type Gen = (prev: number) => number;
+
+const zeroCounts = (): AppendCounts => ({ appended: 0, outOfOrder: 0, duplicate: 0, invalid: 0 });
 
 function valueGens(rnd: () => number): Gen[] {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -177,6 +179,77 @@ function fleetScenario(chunkRange: number, every: number): void {
         win.append(s.labels, t, v);
         mem.append(s.labels, t, v);
       }
+    }
+  }
+}
+
+test('appendRun leaves the window and counts that per-sample appends leave, and MemoryStorage holds', () => {
+  for (let seed = 21; seed <= 28; seed++) runScenarioBatched(seed, seed % 2 === 0 ? 120 : 1 + (seed % 5) * 4, seed % 3 === 0 ? 60_000 : undefined);
+});
+
+/**
+ * Runs of 0 to 8 samples of one series, mixing in-order, duplicate, out-of-order, stale,
+ * NaN and invalid-time samples, go to one window through appendRun and to another and to
+ * MemoryStorage one by one; truncations in between.
+ */
+function runScenarioBatched(seed: number, maxSamplesPerChunk: number, chunkRange?: number): void {
+  const rnd = prng(seed);
+  const gens = valueGens(rnd);
+  const batched = new SeriesWindow({ maxSamplesPerChunk, chunkRange });
+  const single = new SeriesWindow({ maxSamplesPerChunk, chunkRange });
+  const mem = new MemoryStorage();
+  const base = 1_700_000_000_000;
+  const series = Array.from({ length: 12 }, (_, i) => ({
+    labels: labelsFromRecord({ __name__: `m${i % 3}`, idx: String(i) }), gen: gens[i % gens.length]!, t: base, prev: 0,
+  }));
+  const ts = new Float64Array(12);
+  const vs = new Float64Array(12);
+  const stale = new Uint8Array(12);
+  const got = zeroCounts();
+  const want = zeroCounts();
+  const all = [newMatcher('=~', '__name__', '.+')];
+  const what = (step: number) => `seed ${seed} step ${step}`;
+  let minTime = base;
+  for (let step = 0; step < 2000; step++) {
+    const s = series[Math.floor(rnd() * series.length)]!;
+    const from = Math.floor(rnd() * 3);
+    const to = from + Math.floor(rnd() * 9);
+    const ref = single.getRef(s.labels);
+    for (let i = from; i < to; i++) {
+      const r = rnd();
+      let t = s.t;
+      if (r < 0.1) t -= Math.floor(rnd() * 100_000); // out of order
+      else if (r < 0.2) t = s.t; // duplicate timestamp
+      else if (r < 0.23) t += 0.5; // invalid
+      else if (r < 0.6) t += 15_000; // regular
+      else t += 1 + Math.floor(rnd() * 30_000); // jitter
+      const isStale = rnd() < 0.08;
+      const v = r >= 0.1 && r < 0.2 && rnd() < 0.5 ? s.prev : rnd() < 0.05 ? NaN : s.gen(s.prev);
+      ts[i] = t;
+      // A stale marker's value is ignored, whatever it is.
+      vs[i] = isStale ? rnd() : v;
+      stale[i] = isStale ? 1 : 0;
+      const status = isStale ? single.appendStale(ref, t) : single.appendRef(ref, t, v);
+      assert.equal(status, isStale ? mem.appendStale(s.labels, t) : mem.append(s.labels, t, v), `${what(step)}: status for t=${t} v=${v}`);
+      if (status === AppendStatus.ok) {
+        want.appended++;
+        s.t = Math.max(s.t, t);
+        if (!isStale) s.prev = v;
+      } else if (status === AppendStatus.outOfOrder) want.outOfOrder++;
+      else if (status === AppendStatus.duplicate) want.duplicate++;
+      else want.invalid++;
+    }
+    assert.equal(batched.appendRun(batched.getRef(s.labels), ts, vs, stale, from, to, got), true);
+    assert.deepEqual(got, want, `${what(step)}: counts`);
+    if (step % 400 === 399) {
+      minTime += Math.floor((Math.max(...series.map((x) => x.t)) - minTime) / 2);
+      for (const w of [batched, single, mem]) w.truncate(minTime);
+    }
+    if (step % 100 === 99) {
+      assertSameData(batched.select(all, -Infinity, Infinity), single.select(all, -Infinity, Infinity), `${what(step)} against per-sample appends`);
+      assertSameData(batched.select(all, -Infinity, Infinity), mem.select(all, -Infinity, Infinity), `${what(step)} against MemoryStorage`);
+      assert.deepEqual(batched.stats(), single.stats(), `${what(step)}: stats`);
+      assert.deepEqual(batched.memory(), single.memory(), `${what(step)}: memory`);
     }
   }
 }

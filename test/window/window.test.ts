@@ -97,6 +97,9 @@ test('truncate drops old chunks and empty series; refs die with their series', (
   assert.equal(w.stats().chunks, 2, 'chunk [0,9s] dropped; [10s,19s] still has newer samples');
   assert.deepEqual(Array.from(w.select([byName('a')], 0, Infinity)[0]!.t).slice(0, 2), [15_000, 16_000], 'and is trimmed to them');
   assert.equal(w.appendRef(b, 99_000, 1), AppendStatus.unknownRef);
+  const counts = { appended: 0, outOfOrder: 0, duplicate: 0, invalid: 0 };
+  assert.equal(w.appendRun(b, Float64Array.of(99_000), Float64Array.of(1), Uint8Array.of(0), 0, 1, counts), false);
+  assert.deepEqual(counts, { appended: 0, outOfOrder: 0, duplicate: 0, invalid: 0 }, 'a run to an unknown ref counts nothing');
   assert.deepEqual(w.select([byName('b')], 0, Infinity), []);
   const b2 = w.getRef(L({ __name__: 'b' }));
   assert.notEqual(b2, b);
