@@ -11,7 +11,8 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chunkRangeFor, windowLengthFor } from '../src/evaluate/window_length.js';
+import { SeriesRetention } from '../src/evaluate/retention.js';
+import { chunkRangeFor } from '../src/evaluate/window_length.js';
 import type { Labels } from '../src/promql/labels.js';
 import { Engine } from '../src/promql/engine.js';
 import { loadRuleFiles, parseRuleFile } from '../src/rules/file.js';
@@ -82,7 +83,7 @@ export async function main(args: string[] = []): Promise<void> {
   const rules = await loadRules();
   const groups = rules.specs.map(({ file, spec }) => new RuleGroup(spec, { file }));
   const nRules = groups.reduce((n, g) => n + g.rules.length, 0);
-  const windowLen = windowLengthFor(groups, LOOKBACK);
+  const windowLen = new SeriesRetention(groups, LOOKBACK).longest;
   const chunkRange = chunkRangeFor(windowLen);
   console.log(`engine bench: ${nSeries} series x ${steps} samples (${SCRAPE_INTERVAL / 1000}s), ${nRules} rules in ${groups.length} groups ` +
     `(${rules.shippedCount} shipped, ${nRules - rules.shippedCount} generated); window for these rules ${windowLen / 60_000} min, chunk range ${chunkRange / 60_000} min`);

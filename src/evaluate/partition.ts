@@ -16,7 +16,7 @@ import type { AlertEvent, AlertEventState } from './event.js';
 import { fingerprint } from './fingerprint.js';
 import type { GroupSnapshot, PartitionSnapshot } from './snapshot.js';
 import { SeriesRetention } from './retention.js';
-import { chunkRangeFor, windowLengthFor } from './window_length.js';
+import { chunkRangeFor } from './window_length.js';
 
 /** Prometheus's default lookback delta. */
 export const DEFAULT_LOOKBACK_DELTA_MS = 5 * 60_000;
@@ -139,8 +139,8 @@ export class PartitionEvaluator {
       ...(opts.perfNow ? { perfNow: opts.perfNow } : {}),
     });
     this.manager.update(files);
-    this.windowLen = windowLengthFor(this.manager.ruleGroups(), this.lookback);
     const retention = new SeriesRetention(this.manager.ruleGroups(), this.lookback);
+    this.windowLen = retention.longest;
     this.window = new SeriesWindow({ chunkRange: chunkRangeFor(this.windowLen), retention: (labels) => retention.keepFor(labels) });
     const window = this.window;
     this.ctx = {
@@ -363,8 +363,8 @@ export class PartitionEvaluator {
    */
   reloadRules(files: readonly ManagedRuleFile[]): void {
     this.manager.update(files);
-    this.windowLen = windowLengthFor(this.manager.ruleGroups(), this.lookback);
     const retention = new SeriesRetention(this.manager.ruleGroups(), this.lookback);
+    this.windowLen = retention.longest;
     this.window.setRetention((labels) => retention.keepFor(labels));
     this.startNewGroupsAfter(this.wm);
   }

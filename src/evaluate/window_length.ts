@@ -1,24 +1,7 @@
 /**
- * How much history a partition's window must hold: the furthest any rule reads back
- * from its evaluation time (ranges, lookback, offsets, subqueries, query_offset).
+ * How a partition's window is cut into chunks. Its length, the furthest any rule reads
+ * back, is SeriesRetention.longest (retention.ts).
  */
-import type { RuleGroup } from '../rules/group.js';
-import { selectorReaches } from './retention.js';
-
-/**
- * The window length the groups need: the furthest any selector reaches back (with its
- * group's query_offset), at least the lookback delta. It is the longest per-series
- * retention too (SeriesRetention.longest), being the same traversal.
- */
-export function windowLengthFor(groups: readonly RuleGroup[], lookbackDelta: number): number {
-  let len = lookbackDelta;
-  for (const g of groups) {
-    for (const r of g.rules) {
-      for (const s of selectorReaches(r.expr, lookbackDelta, g.queryOffset)) len = Math.max(len, s.reach);
-    }
-  }
-  return len;
-}
 
 /**
  * Chunk time span for a window: the window length, between 2 and 10 minutes.

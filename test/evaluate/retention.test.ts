@@ -5,7 +5,6 @@ import { parseExpr } from '../../src/promql/parser.js';
 import { newMatcher } from '../../src/promql/matcher.js';
 import { labelsFromRecord } from '../../src/promql/labels.js';
 import { selectorReaches, SeriesRetention } from '../../src/evaluate/retention.js';
-import { windowLengthFor } from '../../src/evaluate/window_length.js';
 import { PartitionEvaluator } from '../../src/evaluate/partition.js';
 import { SeriesWindow } from '../../src/window/window.js';
 import { MIN, play, ruleFile, series } from './helpers.js';
@@ -43,8 +42,7 @@ groups:
   assert.equal(keep({ __name__: 'alive', job: 'x' }), 21, 'a selector without a name equality is checked too');
   assert.equal(keep({ __name__: 'unread' }), 5);
   assert.equal(r.longest / MIN, 61);
-  assert.equal(windowLengthFor(ev.ruleGroups(), LOOKBACK), r.longest, 'the window is the longest retention');
-  assert.equal(windowLengthFor([], LOOKBACK), LOOKBACK, 'no rules: the lookback');
+  assert.equal(new SeriesRetention([], LOOKBACK).longest, LOOKBACK, 'no rules: the window is the lookback');
 });
 
 test('window expire: each series keeps its own retention; setRetention re-classes', () => {
