@@ -20,11 +20,9 @@ export class SealedStore {
   private live: number[] = [];
   private spare: Uint32Array[] = [];
   private freeSlots: number[] = [];
-  /** Per lane: its current page (-1 for none) and the next free word in it. */
+  /** Per lane: its current page (-1 for none; never recycled while written to) and the next free word in it. */
   private cur: number[] = [];
   private top: number[] = [];
-  /** Pages that are some lane's current page (never recycled while written to). */
-  private readonly current = new Set<number>();
   private liveWords = 0;
 
   /**
@@ -50,7 +48,7 @@ export class SealedStore {
     const p = addr >>> PAGE_SHIFT;
     const left = (this.live[p]! -= words);
     this.liveWords -= words;
-    if (left === 0 && !this.current.has(p)) {
+    if (left === 0 && !this.cur.includes(p)) {
       // One spare page absorbs the churn at the write front; the rest go back to the GC.
       if (this.spare.length === 0) this.spare.push(this.pages[p]!);
       this.pages[p] = null;
@@ -94,11 +92,7 @@ export class SealedStore {
     }
     this.cur[lane] = slot;
     this.top[lane] = 0;
-    this.current.add(slot);
-    if (old >= 0) {
-      this.current.delete(old);
-      // The page being left may already be empty: recycle it now, as free() would have.
-      if (this.live[old] === 0) this.free(old << PAGE_SHIFT, 0);
-    }
+    // The page being left may already be empty: recycle it now, as free() would have.
+    if (old >= 0 && this.live[old] === 0) this.free(old << PAGE_SHIFT, 0);
   }
 }

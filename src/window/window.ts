@@ -311,8 +311,8 @@ export class SeriesWindow implements Querier {
       const minTime = minTimeOf(slot);
       while (c >= 0 && this.chunkMinT(c) < minTime) {
         const next = this.cNext[c]!;
-        // Every sample of c is older than the next chunk's first (sealed chunks always have a head after them).
-        const end = next >= 0 ? this.chunkMinT(next) : this.minTOf(slot);
+        // Every sample of c is older than `end` (a sealed chunk always has a head after it).
+        const end = this.chunkEnd(c, this.minTOf(slot));
         if (end > minTime && this.trimChunk(c, minTime, trimLane(this.keepClass[slot]!))) break;
         this.freeChunk(c);
         c = next;
@@ -444,13 +444,9 @@ export class SeriesWindow implements Querier {
     this.base = Math.floor(minTime);
     for (let slot = 0; slot < this.top; slot++) {
       if (this.firstChunk[slot] === DEAD) continue;
-      if (this.hCount[slot]! > 0) {
-        const d = this.hMinT[slot]!;
-        this.setHeadMinT(slot, d !== FAR ? old + d : this.farMinT.get(slot)!);
-      }
+      if (this.hCount[slot]! > 0) this.setHeadMinT(slot, timeAt(this.hMinT, this.farMinT, slot, old));
       for (let c = this.firstChunk[slot]!; c >= 0; c = this.cNext[c]!) {
-        const d = this.cMinT[c]!;
-        this.setChunkMinT(c, d !== FAR ? old + d : this.farChunkMinT.get(c)!);
+        this.setChunkMinT(c, timeAt(this.cMinT, this.farChunkMinT, c, old));
       }
     }
   }
@@ -462,24 +458,25 @@ export class SeriesWindow implements Querier {
     return d > FAR && d <= 0x7fffffff ? d : FAR;
   }
 
-  private setHeadMinT(slot: number, t: number): void {
+  /** Keeps time `t` in `col[i]` as its offsetOf, or in `far` where that is FAR (read back with timeAt). */
+  private putTime(col: Int32Array, far: Map<number, number>, i: number, t: number): void {
     const d = this.offsetOf(t);
-    this.hMinT[slot] = d;
-    if (d === FAR) this.farMinT.set(slot, t);
-    else if (this.farMinT.size > 0) this.farMinT.delete(slot);
+    col[i] = d;
+    if (d === FAR) far.set(i, t);
+    else if (far.size > 0) far.delete(i);
+  }
+
+  private setHeadMinT(slot: number, t: number): void {
+    this.putTime(this.hMinT, this.farMinT, slot, t);
   }
 
   /** First timestamp of sealed chunk `c`. */
   private chunkMinT(c: number): number {
-    const d = this.cMinT[c]!;
-    return d !== FAR ? this.base + d : this.farChunkMinT.get(c)!;
+    return timeAt(this.cMinT, this.farChunkMinT, c, this.base);
   }
 
   private setChunkMinT(c: number, t: number): void {
-    const d = this.offsetOf(t);
-    this.cMinT[c] = d;
-    if (d === FAR) this.farChunkMinT.set(c, t);
-    else if (this.farChunkMinT.size > 0) this.farChunkMinT.delete(c);
+    this.putTime(this.cMinT, this.farChunkMinT, c, t);
   }
 
   /** Counters for /metrics. */
@@ -539,8 +536,7 @@ export class SeriesWindow implements Querier {
 
   /** First timestamp of the head chunk of `slot`. */
   private minTOf(slot: number): number {
-    const d = this.hMinT[slot]!;
-    return d !== FAR ? this.base + d : this.farMinT.get(slot)!;
+    return timeAt(this.hMinT, this.farMinT, slot, this.base);
   }
 
   private slotOf(ref: number): number {
@@ -787,10 +783,7 @@ export class SeriesWindow implements Querier {
     for (let c = this.firstChunk[slot]!; c >= 0 && this.chunkMinT(c) <= maxt; c = this.cNext[c]!) {
       if (this.chunkEnd(c, headMinT) > mint) cap += this.cCount[c]!;
     }
-    if (n > 0) {
-      const minT = headMinT;
-      if (minT <= maxt && minT + this.hSpan[slot]! >= mint) cap += n;
-    }
+    if (n > 0 && headMinT <= maxt && headMinT + this.hSpan[slot]! >= mint) cap += n;
     return cap;
   }
 
@@ -930,6 +923,12 @@ export class SeriesWindow implements Querier {
     const bt = new Uint16Array(cap); bt.set(this.cBits); this.cBits = bt;
     const nx = new Int32Array(cap); nx.set(this.cNext); this.cNext = nx;
   }
+}
+
+/** A time kept in `col[i]` as an offset from `base`, or in `far` where the column holds FAR (see putTime). */
+function timeAt(col: Int32Array, far: Map<number, number>, i: number, base: number): number {
+  const d = col[i]!;
+  return d !== FAR ? base + d : far.get(i)!;
 }
 
 /** Words of sealed storage a chunk of `bits` bits takes. */
