@@ -431,6 +431,22 @@ export class SamplesDecoder {
     return n;
   }
 
+  /**
+   * count() of series `s`'s labels or samples, which must not be 0: the one-byte count
+   * most series have read inline, anything else (and every fault) through count().
+   */
+  private seriesCount(what: string, items: string, minBytes: number, s: number): number {
+    const at = this.pos;
+    const b = at < this.end ? this.buf[at]! : 0x80;
+    if (b < 0x80 && b !== 0 && b * minBytes < this.end - at) {
+      this.pos = at + 1;
+      return b;
+    }
+    const n = this.count(what, minBytes, s);
+    if (n === 0) throw new Fault(`series ${s} has no ${items}`, at);
+    return n;
+  }
+
   private string(what: string, index = -1): string {
     const at = this.pos;
     const len = this.uvarint(what, index, ' length');
@@ -553,15 +569,9 @@ export class SamplesDecoder {
     // through uvarint/count with this.pos synced, so faults read as they always did.
     let p = this.pos;
     for (let s = 0; s < nSeries; s++) {
-      let nLabels = p < end ? buf[p]! : 0x80;
-      if (nLabels < 0x80 && nLabels !== 0 && nLabels < end - p) {
-        p++;
-      } else {
-        this.pos = p;
-        nLabels = this.count('label count of series', 1, s);
-        if (nLabels === 0) throw new Fault(`series ${s} has no labels`, p);
-        p = this.pos;
-      }
+      this.pos = p;
+      const nLabels = this.seriesCount('label count of series', 'labels', 1, s);
+      p = this.pos;
       if (nRefs + nLabels > labelRefs.length) labelRefs = this.labelRefs = growCopyInt32(labelRefs, nRefs + nLabels);
       let prevName = -1;
       // The count check left at least one byte per label, so each label's first byte is in bounds.
@@ -585,15 +595,9 @@ export class SamplesDecoder {
         labelRefs[nRefs++] = pair;
       }
       seriesLabelEnd[s] = nRefs;
-      let n = p < end ? buf[p]! : 0x80;
-      if (n < 0x80 && n !== 0 && n * 9 < end - p) {
-        p++;
-      } else {
-        this.pos = p;
-        n = this.count('sample count of series', 9, s);
-        if (n === 0) throw new Fault(`series ${s} has no samples`, p);
-        p = this.pos;
-      }
+      this.pos = p;
+      const n = this.seriesCount('sample count of series', 'samples', 9, s);
+      p = this.pos;
       if (nSamples + n > ts.length) {
         ts = this.ts = growCopyFloat64(ts, nSamples + n);
         vs = this.vs = growCopyFloat64(vs, nSamples + n);
