@@ -48,14 +48,15 @@ function run(nSeries: number, windowMs: number, windows: number, chunkRange: num
   let appendMs = 0;
   let truncateMs = 0;
   let truncations = 0;
+  const measure = () => {
+    seen.push(heapInUse() - before);
+    own.push(win.stats().bytes);
+  };
   for (let k = 0; k < steps; k++) {
     const now = start + k * SCRAPE_INTERVAL;
     const minTime = now - windowMs;
     if (minTime - lastTruncate >= every) {
-      if (now >= measureFrom) {
-        seen.push(heapInUse() - before);
-        own.push(win.stats().bytes);
-      }
+      if (now >= measureFrom) measure();
       const t0 = performance.now();
       win.truncate(minTime);
       // Timed in the last window only: the first window's truncations find nothing to drop.
@@ -64,10 +65,7 @@ function run(nSeries: number, windowMs: number, windows: number, chunkRange: num
         truncations++;
       }
       lastTruncate = minTime;
-      if (now >= measureFrom) {
-        seen.push(heapInUse() - before);
-        own.push(win.stats().bytes);
-      }
+      if (now >= measureFrom) measure();
     }
     const t0 = performance.now();
     for (let j = 0; j < nSeries; j++) {

@@ -56,7 +56,6 @@ interface Fetched {
 const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
 const DEFAULT_MATCHING: VectorMatching = { card: 'one-to-one', matchingLabels: [], on: false, include: [] };
 
-
 /** First index in [lo, hi) whose time is > x (hi if none). */
 function upperBound(t: ArrayLike<number>, x: number, lo: number, hi: number): number {
   while (lo < hi) {

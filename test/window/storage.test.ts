@@ -22,21 +22,28 @@ test('postings keep runs and single slots in order', () => {
   assert.throws(() => p.add(4, 10), /out of order/);
 });
 
-test('label sets share target labels through contexts and still round-trip', () => {
+/** The label sets of `records`, added in order to a fresh LabelSets at slots 0, 1, ..., with their pair ids. */
+function labelSetsOf(records: Record<string, string>[]) {
   const sym = new SymbolTable();
   const sets = new LabelSets(sym);
-  const all = [];
+  const all = records.map((r) => labelsFromRecord(r));
+  const ids = all.map((ls) => ls.map((l) => sym.internPair(l.name, l.value)));
+  const hash = (slot: number) => hashPairs(ids[slot]!, ids[slot]!.length);
+  all.forEach((_, slot) => sets.add(slot, ids[slot]!, hash(slot)));
+  return { sets, all, ids, hash };
+}
+
+test('label sets share target labels through contexts and still round-trip', () => {
+  const records: Record<string, string>[] = [];
   for (let host = 0; host < 30; host++) {
     for (let m = 0; m < 20; m++) {
       const rec: Record<string, string> = { __name__: `metric_${m}`, instance: `h${host}:9100`, job: 'node', region: `r${host % 3}`, zone: `z${host % 5}` };
       if (m % 3 === 0) rec.cpu = String(m % 4);
       if (m % 5 === 0) rec.a_first = 'x';
-      all.push(labelsFromRecord(rec));
+      records.push(rec);
     }
   }
-  const ids = all.map((ls) => ls.map((l) => sym.internPair(l.name, l.value)));
-  const hash = (slot: number) => hashPairs(ids[slot]!, ids[slot]!.length);
-  all.forEach((_, slot) => sets.add(slot, ids[slot]!, hash(slot)));
+  const { sets, all, ids, hash } = labelSetsOf(records);
   all.forEach((ls, slot) => {
     assert.equal(labelsKey(sets.labels(slot)), labelsKey(ls), `slot ${slot}`);
     assert.equal(sets.find(ids[slot]!, ids[slot]!.length, hash(slot)), slot);
@@ -51,9 +58,7 @@ test('label sets share target labels through contexts and still round-trip', () 
 });
 
 test('label sets read back in any order (their contexts decoded again as they change)', () => {
-  const sym = new SymbolTable();
-  const sets = new LabelSets(sym);
-  const all = [];
+  const records: Record<string, string>[] = [];
   for (let host = 0; host < 12; host++) {
     for (let m = 0; m < 6; m++) {
       const rec: Record<string, string> = { __name__: `metric_${m}`, instance: `h${host}:9100`, job: 'node', region: `r${host % 3}` };
@@ -61,11 +66,10 @@ test('label sets read back in any order (their contexts decoded again as they ch
       if (m === 2) rec.device = `sd${host}`;
       if (m === 3) delete rec.region;
       if (m === 4) rec.job = 'other';
-      all.push(labelsFromRecord(rec));
+      records.push(rec);
     }
   }
-  const ids = all.map((ls) => ls.map((l) => sym.internPair(l.name, l.value)));
-  all.forEach((_, slot) => sets.add(slot, ids[slot]!, hashPairs(ids[slot]!, ids[slot]!.length)));
+  const { sets, all, ids } = labelSetsOf(records);
   const r = mulberry32(3);
   for (let k = 0; k < 500; k++) {
     const slot = Math.floor(r() * all.length);
